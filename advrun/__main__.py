@@ -1,0 +1,3 @@
+from advrun.cli import main
+
+main()

@@ -1,0 +1,52 @@
+"""``advrun <command> [hydra args]``: a thin dispatcher.
+
+It picks the subcommand from ``argv[1]``, rewrites ``sys.argv`` and calls that
+command's ``@hydra.main`` task, so ``-m``/``--multirun``, ``--help``, ``--cfg`` and
+every sweeper/launcher plugin behave exactly as in a plain Hydra app.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+COMMANDS = {
+    "train": ("advrun.commands.train", "train", "train a policy: advrun train env=cartpole"),
+    "eval": ("advrun.commands.evaluate", "evaluate",
+             "play a trained policy: advrun eval run=<run dir> [episodes=20]"),
+}
+
+USAGE = """usage: advrun <command> [key=value ...] [hydra flags]
+
+Config-driven experiment runner for advantage-based RL (REINFORCE, A2C, PPO).
+
+commands:
+{commands}
+
+examples:
+  advrun train env=cartpole
+  advrun train -m advantage=gae,nstep,mc seed=1,2,3
+  advrun train experiment=ppo_pendulum
+  advrun eval run=outputs/runs/<date>/<run> episodes=20
+  advrun train --help        # Hydra's config groups and options
+"""
+
+
+def usage() -> str:
+    lines = [f"  {name:<7} {help_}" for name, (_, _, help_) in COMMANDS.items()]
+    return USAGE.format(commands="\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(usage())
+        return
+    name = args[0]
+    if name not in COMMANDS:
+        sys.stderr.write(f"advrun: unknown command {name!r}.\n\n{usage()}")
+        raise SystemExit(2)
+    module_name, attr, _ = COMMANDS[name]
+    task = getattr(importlib.import_module(module_name), attr)
+    sys.argv = [f"advrun-{name}", *args[1:]]
+    task()

@@ -1,0 +1,1 @@
+"""Subcommands. Each is a module-level ``@hydra.main`` task so launchers can pickle it."""

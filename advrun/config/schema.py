@@ -1,0 +1,188 @@
+"""Typed configuration schema.
+
+Every YAML file under ``conf/`` is merged into one of these dataclasses, so OmegaConf
+rejects unknown keys and wrong types at composition time. Range checks that a type
+cannot express (``0 <= gamma <= 1``, ``lr > 0``...) live in :mod:`advrun.config.validate`
+and run before any work starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from omegaconf import MISSING
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class AdvantageName(str, Enum):
+    mc = "mc"
+    td = "td"
+    nstep = "nstep"
+    gae = "gae"
+
+
+class AlgoName(str, Enum):
+    reinforce = "reinforce"
+    a2c = "a2c"
+    ppo = "ppo"
+
+
+class OptimizerName(str, Enum):
+    adam = "adam"
+    adamw = "adamw"
+    sgd = "sgd"
+    rmsprop = "rmsprop"
+
+
+class Schedule(str, Enum):
+    constant = "constant"
+    linear = "linear"
+    cosine = "cosine"
+
+
+class Activation(str, Enum):
+    tanh = "tanh"
+    relu = "relu"
+    elu = "elu"
+    gelu = "gelu"
+    silu = "silu"
+
+
+@dataclass
+class EnvConfig:
+    """A gymnasium environment, batched into ``num_envs`` copies."""
+
+    id: str = MISSING
+    num_envs: int = 8
+    # auto | native | sync | async. ``auto`` uses gymnasium's native vector env when the
+    # id has one (CartPole: numpy, millions of steps/s) and ``sync`` otherwise.
+    vectorization: str = "auto"
+    # Extra keyword arguments for ``gymnasium.make`` (e.g. ``continuous: true``).
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    # Override the registered TimeLimit; null keeps the env's own.
+    max_episode_steps: int | None = None
+    # The return that counts as solved; early stopping uses it by default.
+    target_return: float | None = None
+
+
+@dataclass
+class NetworkConfig:
+    """MLP actor-critic. The policy head is chosen from the action space."""
+
+    hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
+    activation: Activation = Activation.tanh
+    # One trunk feeding both heads, or separate actor and critic trunks.
+    shared: bool = False
+    orthogonal_init: bool = True
+    # Initial log standard deviation of the diagonal Gaussian (continuous actions).
+    log_std_init: float = 0.0
+
+
+@dataclass
+class AdvantageConfig:
+    """Which estimator turns a rollout into advantages and value targets."""
+
+    name: AdvantageName = AdvantageName.gae
+    gamma: float = 0.99
+    # GAE's lambda (ignored by the other estimators).
+    lam: float = 0.95
+    # n-step horizon (only for ``nstep``).
+    n: int = 5
+    # Standardise advantages to zero mean and unit variance per batch.
+    normalize: bool = True
+
+
+@dataclass
+class OptimizerConfig:
+    name: OptimizerName = OptimizerName.adam
+    lr: float = 3e-4
+    weight_decay: float = 0.0
+    eps: float = 1e-5
+    betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
+    momentum: float = 0.0
+    alpha: float = 0.99
+    schedule: Schedule = Schedule.constant
+    # Cosine/linear schedules decay to ``lr * min_lr_ratio``.
+    min_lr_ratio: float = 0.0
+    # Clip the global gradient norm; null disables clipping.
+    max_grad_norm: float | None = 0.5
+
+
+@dataclass
+class AlgoConfig:
+    """Update rule. ``reinforce`` and ``a2c`` take one gradient step per rollout;
+    ``ppo`` takes ``epochs`` passes of ``minibatches`` clipped steps."""
+
+    name: AlgoName = AlgoName.ppo
+    rollout_steps: int = 128
+    epochs: int = 4
+    minibatches: int = 4
+    clip_coef: float = 0.2
+    # Clip the value update around the old prediction (PPO); null disables.
+    value_clip: float | None = None
+    value_coef: float = 0.5
+    entropy_coef: float = 0.0
+    # Stop the epoch loop early when the approximate KL exceeds this; null disables.
+    target_kl: float | None = None
+
+
+@dataclass
+class EarlyStopConfig:
+    """Stop when the eval return reaches ``target_return`` or has not improved by
+    ``min_delta`` for ``patience`` evaluations (null disables either test)."""
+
+    target_return: float | None = None
+    patience: int | None = None
+    min_delta: float = 0.0
+
+
+@dataclass
+class EvalConfig:
+    # Evaluate every ``interval`` env steps (0 evaluates only at the end).
+    interval: int = 10_000
+    episodes: int = 20
+    # Deterministic policy: argmax / Gaussian mean.
+    deterministic: bool = True
+
+
+@dataclass
+class TrainConfig:
+    env: EnvConfig = MISSING
+    network: NetworkConfig = MISSING
+    advantage: AdvantageConfig = MISSING
+    optimizer: OptimizerConfig = MISSING
+    algo: AlgoConfig = MISSING
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    early_stop: EarlyStopConfig = field(default_factory=EarlyStopConfig)
+    seed: int = 1
+    device: Device = Device.auto
+    total_steps: int = 200_000
+    # Save ``checkpoints/last.pt`` every this many env steps (0: only at the end).
+    checkpoint_interval: int = 50_000
+    # Torch intra-op threads; tiny MLPs run fastest on one.
+    torch_threads: int = 1
+    # Log training scalars every this many updates.
+    log_interval: int = 1
+    progress: bool = True
+    name: str = "run"
+
+
+@dataclass
+class EvalCommandConfig:
+    """``advrun eval``: play a trained policy."""
+
+    run: str | None = None
+    checkpoint: str | None = None
+    which: str = "best"
+    episodes: int = 20
+    deterministic: bool = True
+    seed: int = 12345
+    device: Device = Device.cpu
+    num_envs: int | None = None

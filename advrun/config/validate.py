@@ -1,0 +1,145 @@
+"""Range and consistency checks that types cannot express.
+
+Composition already rejected unknown keys and wrong types; these checks run on the typed
+object before any environment, network or file is created, and raise
+:class:`~advrun.config.errors.ConfigError` naming the key and the fix.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from omegaconf import DictConfig, OmegaConf
+
+from advrun.config.errors import ConfigError
+from advrun.config.schema import TrainConfig
+
+VECTORIZATIONS = ("auto", "native", "sync", "async")
+
+
+def _check(ok: bool, key: str, problem: str, fix: str) -> None:
+    if not ok:
+        raise ConfigError(key, problem, fix)
+
+
+def _in_unit_interval(value: float, key: str) -> None:
+    _check(
+        0.0 <= value <= 1.0,
+        key,
+        f"{value} is outside [0, 1].",
+        f"set {key} to a value between 0 and 1, e.g. {key}=0.99.",
+    )
+
+
+def _positive(value: float | None, key: str, example: str, *, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    _check(
+        value is not None and math.isfinite(value) and value > 0,
+        key,
+        f"{value} must be > 0.",
+        f"set a positive value, e.g. {key}={example}" + (" (or null to disable)." if allow_none else "."),
+    )
+
+
+def _at_least(value: int | None, minimum: int, key: str, *, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    _check(
+        value is not None and value >= minimum,
+        key,
+        f"{value} must be >= {minimum}.",
+        f"set {key}={minimum} or more" + (" (or null to disable)." if allow_none else "."),
+    )
+
+
+def to_train_config(cfg: DictConfig | TrainConfig) -> TrainConfig:
+    """Turn a composed DictConfig into the typed dataclass and validate it."""
+    obj = cfg if isinstance(cfg, TrainConfig) else OmegaConf.to_object(cfg)
+    assert isinstance(obj, TrainConfig), type(obj)
+    validate(obj)
+    return obj
+
+
+def validate(c: TrainConfig) -> None:
+    """Raise ConfigError for the first out-of-range or inconsistent value."""
+    checks: list[Callable[[], None]] = [
+        lambda: _at_least(c.env.num_envs, 1, "env.num_envs"),
+        lambda: _check(
+            c.env.vectorization in VECTORIZATIONS,
+            "env.vectorization",
+            f"{c.env.vectorization!r} is not one of {', '.join(VECTORIZATIONS)}.",
+            "use env.vectorization=auto (native when gymnasium has it, else sync).",
+        ),
+        lambda: _at_least(c.env.max_episode_steps, 1, "env.max_episode_steps", allow_none=True),
+        lambda: _check(
+            all(h >= 1 for h in c.network.hidden_sizes),
+            "network.hidden_sizes",
+            f"{list(c.network.hidden_sizes)} contains a size below 1.",
+            "use positive layer widths, e.g. network.hidden_sizes=[64,64].",
+        ),
+        lambda: _in_unit_interval(c.advantage.gamma, "advantage.gamma"),
+        lambda: _in_unit_interval(c.advantage.lam, "advantage.lam"),
+        lambda: _at_least(c.advantage.n, 1, "advantage.n"),
+        lambda: _positive(c.optimizer.lr, "optimizer.lr", "3e-4"),
+        lambda: _check(
+            c.optimizer.weight_decay >= 0,
+            "optimizer.weight_decay",
+            f"{c.optimizer.weight_decay} is negative.",
+            "use optimizer.weight_decay=0 or a small positive value such as 1e-4.",
+        ),
+        lambda: _positive(c.optimizer.eps, "optimizer.eps", "1e-5"),
+        lambda: _in_unit_interval(c.optimizer.min_lr_ratio, "optimizer.min_lr_ratio"),
+        lambda: _check(
+            len(c.optimizer.betas) == 2 and all(0.0 <= b < 1.0 for b in c.optimizer.betas),
+            "optimizer.betas",
+            f"{list(c.optimizer.betas)} must be two numbers in [0, 1).",
+            "use optimizer.betas=[0.9,0.999].",
+        ),
+        lambda: _check(
+            0.0 <= c.optimizer.momentum < 1.0,
+            "optimizer.momentum",
+            f"{c.optimizer.momentum} is outside [0, 1).",
+            "use optimizer.momentum=0.9 or 0.",
+        ),
+        lambda: _positive(c.optimizer.max_grad_norm, "optimizer.max_grad_norm", "0.5", allow_none=True),
+        lambda: _at_least(c.algo.rollout_steps, 1, "algo.rollout_steps"),
+        lambda: _at_least(c.algo.epochs, 1, "algo.epochs"),
+        lambda: _at_least(c.algo.minibatches, 1, "algo.minibatches"),
+        lambda: _check(
+            c.algo.minibatches <= c.algo.rollout_steps * c.env.num_envs,
+            "algo.minibatches",
+            f"{c.algo.minibatches} minibatches cannot be cut from a batch of "
+            f"{c.algo.rollout_steps * c.env.num_envs} transitions "
+            f"(algo.rollout_steps * env.num_envs).",
+            "lower algo.minibatches or raise algo.rollout_steps / env.num_envs.",
+        ),
+        lambda: _positive(c.algo.clip_coef, "algo.clip_coef", "0.2"),
+        lambda: _positive(c.algo.value_clip, "algo.value_clip", "0.2", allow_none=True),
+        lambda: _check(
+            c.algo.value_coef >= 0, "algo.value_coef", f"{c.algo.value_coef} is negative.",
+            "use algo.value_coef=0.5.",
+        ),
+        lambda: _check(
+            c.algo.entropy_coef >= 0, "algo.entropy_coef", f"{c.algo.entropy_coef} is negative.",
+            "use algo.entropy_coef=0.0 or a small positive value such as 0.01.",
+        ),
+        lambda: _positive(c.algo.target_kl, "algo.target_kl", "0.02", allow_none=True),
+        lambda: _at_least(c.total_steps, 1, "total_steps"),
+        lambda: _check(
+            c.eval.interval >= 0, "eval.interval", f"{c.eval.interval} is negative.",
+            "use eval.interval=0 (only at the end) or a positive number of env steps.",
+        ),
+        lambda: _at_least(c.eval.episodes, 1, "eval.episodes"),
+        lambda: _check(
+            c.checkpoint_interval >= 0, "checkpoint_interval",
+            f"{c.checkpoint_interval} is negative.",
+            "use checkpoint_interval=0 (only at the end) or a positive number of env steps.",
+        ),
+        lambda: _at_least(c.early_stop.patience, 1, "early_stop.patience", allow_none=True),
+        lambda: _at_least(c.torch_threads, 1, "torch_threads"),
+        lambda: _at_least(c.log_interval, 1, "log_interval"),
+    ]
+    for check in checks:
+        check()

@@ -1,0 +1,64 @@
+"""Plain MLP trunks with named, stable layer names (``fc0``, ``act0``, ``fc1``, ...)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from torch import nn
+
+ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+}
+"""Supported activation names and their modules."""
+
+
+def _name(value: object) -> str:
+    """Plain string of a name that may arrive as a ``str`` Enum member."""
+    return str(getattr(value, "value", value))
+
+
+def make_activation(name: str) -> nn.Module:
+    """Return a fresh activation module for ``name`` (one of :data:`ACTIVATIONS`).
+
+    Raises ``ValueError`` naming the bad value and the valid ones.
+    """
+    key = _name(name)
+    try:
+        cls = ACTIVATIONS[key]
+    except KeyError:
+        valid = ", ".join(ACTIVATIONS)
+        raise ValueError(f"unknown activation {key!r}; expected one of: {valid}") from None
+    return cls()
+
+
+class MLP(nn.Sequential):
+    """``Linear -> activation`` repeated for each hidden size.
+
+    The output is the last hidden layer's activation (heads are separate modules), so
+    ``out_dim`` is ``hidden_sizes[-1]``, or ``in_dim`` when ``hidden_sizes`` is empty (the
+    trunk is then the identity). Layers are named ``fc{i}`` / ``act{i}`` so parameter names
+    such as ``actor_trunk.fc0.weight`` stay stable for freezing or surgery.
+    """
+
+    def __init__(self, in_dim: int, hidden_sizes: Sequence[int], activation: str) -> None:
+        if in_dim <= 0:
+            raise ValueError(f"MLP input dimension must be positive, got {in_dim}")
+        layers: OrderedDict[str, nn.Module] = OrderedDict()
+        prev = in_dim
+        for i, size in enumerate(hidden_sizes):
+            size = int(size)
+            if size <= 0:
+                raise ValueError(f"hidden sizes must be positive, got {list(hidden_sizes)}")
+            layers[f"fc{i}"] = nn.Linear(prev, size)
+            layers[f"act{i}"] = make_activation(activation)
+            prev = size
+        if not layers:
+            make_activation(activation)  # still validate the name
+        super().__init__(layers)
+        self.in_dim: int = in_dim
+        self.out_dim: int = prev

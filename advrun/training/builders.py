@@ -1,0 +1,65 @@
+"""Wire typed config sections to the components' plain-keyword constructors.
+
+This is the only place that knows both the config schema and the component APIs:
+networks, optimizers and estimators never see a config object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import gymnasium as gym
+import torch
+
+from advrun.advantages import get_estimator
+from advrun.config.schema import AdvantageConfig, EnvConfig, NetworkConfig, OptimizerConfig
+from advrun.envs import make_vec_env
+from advrun.networks import ActorCritic, build_actor_critic
+from advrun.optim import make_optimizer
+
+
+def _value(x: object) -> object:
+    """Enum members arrive from OmegaConf objects; components take their string value."""
+    return getattr(x, "value", x)
+
+
+def build_envs(env: EnvConfig, num_envs: int | None = None) -> gym.vector.VectorEnv:
+    return make_vec_env(
+        env.id,
+        num_envs or env.num_envs,
+        vectorization=env.vectorization,
+        kwargs=dict(env.kwargs),
+        max_episode_steps=env.max_episode_steps,
+    )
+
+
+def build_model(
+    net: NetworkConfig, observation_space: gym.Space, action_space: gym.Space
+) -> ActorCritic:
+    return build_actor_critic(
+        observation_space,
+        action_space,
+        hidden_sizes=list(net.hidden_sizes),
+        activation=str(_value(net.activation)),
+        shared=net.shared,
+        orthogonal_init=net.orthogonal_init,
+        log_std_init=net.log_std_init,
+    )
+
+
+def build_optimizer(opt: OptimizerConfig, model: torch.nn.Module) -> torch.optim.Optimizer:
+    params = [p for p in model.parameters() if p.requires_grad]
+    return make_optimizer(
+        params,
+        name=str(_value(opt.name)),
+        lr=opt.lr,
+        weight_decay=opt.weight_decay,
+        eps=opt.eps,
+        betas=list(opt.betas),
+        momentum=opt.momentum,
+        alpha=opt.alpha,
+    )
+
+
+def build_estimator(adv: AdvantageConfig) -> Callable[..., tuple[torch.Tensor, torch.Tensor]]:
+    return get_estimator(str(_value(adv.name)), gamma=adv.gamma, lam=adv.lam, n=adv.n)

@@ -1,0 +1,57 @@
+"""Evaluation: play the (by default deterministic) policy on dedicated vector envs.
+
+One sub-env per episode; each contributes its first complete episode, so N episodes
+cost about one episode's worth of batched forward passes. The training envs are never
+touched, so evaluation does not perturb the training trajectory.
+"""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from advrun.networks import ActorCritic
+
+# Safety valve for envs without a time limit.
+MAX_EVAL_STEPS = 100_000
+
+
+@torch.no_grad()
+def evaluate(
+    model: ActorCritic,
+    envs: gym.vector.VectorEnv,
+    *,
+    seed: int,
+    device: torch.device,
+    deterministic: bool = True,
+) -> np.ndarray:
+    """Return the undiscounted return of one episode per sub-env of ``envs``."""
+    n = envs.num_envs
+    space = envs.single_action_space
+    continuous = isinstance(space, gym.spaces.Box)
+    obs, _ = envs.reset(seed=seed)
+    returns = np.zeros(n, dtype=np.float64)
+    finished = np.zeros(n, dtype=bool)
+    was_training = model.training
+    model.eval()
+    try:
+        for _ in range(MAX_EVAL_STEPS):
+            x = torch.as_tensor(np.asarray(obs, dtype=np.float32), device=device)
+            action, _, _ = model.act(x, deterministic=deterministic)
+            act = action.cpu().numpy()
+            if continuous:
+                act = np.clip(act, space.low, space.high)
+            obs, reward, term, trunc, _ = envs.step(act)
+            returns += np.where(finished, 0.0, reward)
+            finished |= np.logical_or(term, trunc)
+            if finished.all():
+                break
+        else:
+            raise RuntimeError(
+                f"evaluation did not finish {n} episodes in {MAX_EVAL_STEPS} steps; "
+                "set env.max_episode_steps"
+            )
+    finally:
+        model.train(was_training)
+    return returns

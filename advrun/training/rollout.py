@@ -1,0 +1,129 @@
+"""Collect fixed-length, time-major rollouts from a NEXT_STEP-autoreset vector env.
+
+In NEXT_STEP mode the step that ends an episode returns the final observation; the
+next ``step`` on that sub-env ignores its action, resets, and returns a dummy
+transition. So, with ``obs[t]`` the observation the policy acted on at row ``t``:
+
+* ``next_values[t] = values[t + 1]`` always (and ``V(obs after the segment)`` for the
+  last row). On a truncated step that is V(final observation), exactly the bootstrap
+  the estimators need, with no extra forward pass.
+* A row whose previous row ended an episode is a dummy reset transition. It is marked
+  ``valid = False`` and given ``terminated = done = True`` so it neither bootstraps
+  nor lets the recursion of a later row leak into an earlier episode; the trainer
+  drops it from the loss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from advrun.networks import ActorCritic
+
+
+@dataclass
+class Rollout:
+    """A ``[T, N]`` segment; ``obs``/``actions`` carry trailing feature dims."""
+
+    obs: torch.Tensor
+    actions: torch.Tensor
+    log_probs: torch.Tensor
+    values: torch.Tensor
+    next_values: torch.Tensor
+    rewards: torch.Tensor
+    terminated: torch.Tensor
+    done: torch.Tensor
+    valid: torch.Tensor
+
+
+@dataclass
+class EpisodeStats:
+    """Returns and lengths of the episodes that finished during a rollout."""
+
+    returns: list[float] = field(default_factory=list)
+    lengths: list[int] = field(default_factory=list)
+
+
+class RolloutCollector:
+    """Steps ``envs`` with ``model`` and keeps the env state between rollouts."""
+
+    def __init__(
+        self, envs: gym.vector.VectorEnv, device: torch.device, seed: int | None
+    ) -> None:
+        self.envs = envs
+        self.device = device
+        self.num_envs = envs.num_envs
+        space = envs.single_action_space
+        self.continuous = isinstance(space, gym.spaces.Box)
+        if self.continuous:
+            self._low = np.asarray(space.low, dtype=np.float32)
+            self._high = np.asarray(space.high, dtype=np.float32)
+        obs, _ = envs.reset(seed=seed)
+        self.next_obs = np.asarray(obs, dtype=np.float32)
+        # True where the previous step ended an episode: the next step is a dummy reset.
+        self.autoreset = np.zeros(self.num_envs, dtype=bool)
+        self.ep_return = np.zeros(self.num_envs, dtype=np.float64)
+        self.ep_length = np.zeros(self.num_envs, dtype=np.int64)
+
+    def _to_env_action(self, action: torch.Tensor) -> np.ndarray:
+        out = action.cpu().numpy()
+        if self.continuous:
+            out = np.clip(out, self._low, self._high)
+        return out
+
+    @torch.no_grad()
+    def collect(self, model: ActorCritic, steps: int) -> tuple[Rollout, EpisodeStats]:
+        n = self.num_envs
+        obs_buf = np.empty((steps, n, *self.next_obs.shape[1:]), dtype=np.float32)
+        rewards = np.empty((steps, n), dtype=np.float32)
+        terminated = np.empty((steps, n), dtype=bool)
+        done = np.empty((steps, n), dtype=bool)
+        valid = np.empty((steps, n), dtype=bool)
+        actions, log_probs, values = [], [], []
+        stats = EpisodeStats()
+
+        for t in range(steps):
+            obs_buf[t] = self.next_obs
+            obs_t = torch.from_numpy(obs_buf[t]).to(self.device, non_blocking=True)
+            action, log_prob, value = model.act(obs_t)
+            actions.append(action)
+            log_probs.append(log_prob)
+            values.append(value)
+
+            obs, reward, term, trunc, _ = self.envs.step(self._to_env_action(action))
+            is_dummy = self.autoreset
+            valid[t] = ~is_dummy
+            ended = np.logical_or(term, trunc)
+            rewards[t] = reward
+            terminated[t] = np.logical_or(term, is_dummy)
+            done[t] = np.logical_or(ended, is_dummy)
+
+            self.ep_return += np.where(is_dummy, 0.0, reward)
+            self.ep_length += ~is_dummy
+            if ended.any():
+                idx = np.flatnonzero(ended)
+                stats.returns.extend(self.ep_return[idx].tolist())
+                stats.lengths.extend(self.ep_length[idx].tolist())
+                self.ep_return[idx] = 0.0
+                self.ep_length[idx] = 0
+            self.autoreset = ended
+            self.next_obs = np.asarray(obs, dtype=np.float32)
+
+        last_value = model.value(torch.from_numpy(self.next_obs).to(self.device))
+        values_t = torch.stack(values)
+        dev = self.device
+        rollout = Rollout(
+            obs=torch.from_numpy(obs_buf).to(dev),
+            actions=torch.stack(actions),
+            log_probs=torch.stack(log_probs),
+            values=values_t,
+            next_values=torch.cat([values_t[1:], last_value.unsqueeze(0)]),
+            rewards=torch.from_numpy(rewards).to(dev),
+            terminated=torch.from_numpy(terminated).to(dev),
+            done=torch.from_numpy(done).to(dev),
+            valid=torch.from_numpy(valid).to(dev),
+        )
+        return rollout, stats
