@@ -67,7 +67,8 @@ def check_n(n: object) -> int:
 def to_bool_mask(mask: object, name: str) -> Tensor:
     """Return ``mask`` as a bool tensor.
 
-    Bool tensors pass through; integer or floating tensors must contain only 0 and 1.
+    Bool tensors pass through; integer or floating tensors must contain only 0 and 1
+    (checking that costs one host sync on an accelerator, so prefer bool masks there).
     """
     if not isinstance(mask, Tensor):
         raise ValueError(f"{name} must be a torch.Tensor, got {type(mask).__name__}")

@@ -41,7 +41,7 @@ def gae(
     lam = check_lam(lam)
     x = prepare_inputs(rewards, values, next_values, terminated, done)
     with torch.no_grad():
-        delta = x.rewards + gamma * x.next_values - x.values
+        delta = x.rewards + gamma * x.not_terminated * x.next_values - x.values
         coef = (gamma * lam) * x.not_done
         advantages = torch.empty_like(delta)
         num_steps = delta.shape[0]

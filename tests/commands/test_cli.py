@@ -1,0 +1,65 @@
+"""The ``advrun`` dispatcher: usage, unknown commands, Hydra help per command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from advrun.cli import main
+
+GROUPS = ("advantage", "algo", "env", "network", "optimizer")
+
+
+def _console_script() -> str:
+    script = Path(sys.executable).with_name("advrun")
+    assert script.exists(), f"console script not installed next to {sys.executable}"
+    return str(script)
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h", "help"])
+def test_help_lists_commands(flag: str, capsys) -> None:
+    main([flag])
+    out = capsys.readouterr().out
+    assert out.startswith("usage: advrun <command>")
+    assert "  train " in out
+    assert "  eval " in out
+
+
+def test_no_arguments_prints_usage(capsys) -> None:
+    main([])
+    assert "usage: advrun" in capsys.readouterr().out
+
+
+def test_unknown_command_exits_2(capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["trian"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "unknown command 'trian'" in err
+    assert "usage: advrun" in err
+
+
+def test_console_script_train_help_lists_groups(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [_console_script(), "train", "--help"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    groups = proc.stdout.split("== Configuration groups ==", 1)[1].split("== Config ==", 1)[0]
+    listed = {line.split(":", 1)[0].strip() for line in groups.splitlines() if ":" in line}
+    assert set(GROUPS) <= listed
+    assert "cartpole" in groups and "gae" in groups
+    assert list(tmp_path.iterdir()) == []  # --help writes nothing
+
+
+def test_python_dash_m_help(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "advrun", "--help"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "usage: advrun" in proc.stdout
+    assert "train" in proc.stdout and "eval" in proc.stdout
