@@ -12,8 +12,11 @@ import sys
 
 COMMANDS = {
     "train": ("advrun.commands.train", "train", "train a policy: advrun train env=cartpole"),
-    "eval": ("advrun.commands.evaluate", "evaluate",
-             "play a trained policy: advrun eval run=<run dir> [episodes=20]"),
+    "eval": (
+        "advrun.commands.evaluate",
+        "evaluate",
+        "play a trained policy: advrun eval run=<run dir> [episodes=20]",
+    ),
 }
 
 USAGE = """usage: advrun <command> [key=value ...] [hydra flags]

@@ -119,8 +119,9 @@ def compose_train() -> Callable[..., object]:
 
     def compose(overrides: list[str]):
         register_configs()
-        with _HydraIsolation(), hydra.initialize_config_dir(
-            config_dir=conf_dir(), version_base="1.3"
+        with (
+            _HydraIsolation(),
+            hydra.initialize_config_dir(config_dir=conf_dir(), version_base="1.3"),
         ):
             return hydra.compose("train", overrides=overrides)
 
@@ -136,7 +137,10 @@ def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     run_dir = tmp_path_factory.mktemp("trained") / "run"
     _run_cli(
-        ["train", *tiny_args(env__max_episode_steps=20, eval__interval=128),
-         f"hydra.run.dir={run_dir}"]
+        [
+            "train",
+            *tiny_args(env__max_episode_steps=20, eval__interval=128),
+            f"hydra.run.dir={run_dir}",
+        ]
     )
     return run_dir

@@ -27,8 +27,14 @@ def update_ppo(
 ) -> dict[str, float]:
     size = len(batch)
     mb_size = max(1, size // algo.minibatches)
-    totals = {"policy_loss": 0.0, "value_loss": 0.0, "entropy": 0.0, "approx_kl": 0.0,
-              "clip_fraction": 0.0, "grad_norm": 0.0}
+    totals = {
+        "policy_loss": 0.0,
+        "value_loss": 0.0,
+        "entropy": 0.0,
+        "approx_kl": 0.0,
+        "clip_fraction": 0.0,
+        "grad_norm": 0.0,
+    }
     steps = 0
     for _ in range(algo.epochs):
         perm = torch.randperm(size, generator=generator).to(batch.obs.device)
@@ -51,8 +57,13 @@ def update_ppo(
                 kl = approx_kl(log_ratio.detach())
                 clip_frac = ((ratio - 1.0).abs() > algo.clip_coef).float().mean()
             # Accumulate as tensors; one .item() sync per metric at the end.
-            for key, val in (("policy_loss", policy_loss), ("value_loss", v_loss),
-                             ("entropy", ent), ("approx_kl", kl), ("clip_fraction", clip_frac)):
+            for key, val in (
+                ("policy_loss", policy_loss),
+                ("value_loss", v_loss),
+                ("entropy", ent),
+                ("approx_kl", kl),
+                ("clip_fraction", clip_frac),
+            ):
                 totals[key] = totals[key] + val.detach()
             totals["grad_norm"] += grad_norm
             steps += 1

@@ -25,10 +25,15 @@ def checkpoint_path(run: str | None, checkpoint: str | None, which: str) -> Path
     if checkpoint:
         return Path(checkpoint)
     if not run:
-        raise ConfigError("run", "neither run nor checkpoint was given.",
-                          "pass run=<run dir> or checkpoint=<file.pt>.")
+        raise ConfigError(
+            "run",
+            "neither run nor checkpoint was given.",
+            "pass run=<run dir> or checkpoint=<file.pt>.",
+        )
     if which not in ("best", "last"):
-        raise ConfigError("which", f"{which!r} is not best or last.", "use which=best or which=last.")
+        raise ConfigError(
+            "which", f"{which!r} is not best or last.", "use which=best or which=last."
+        )
     ckpt_dir = Path(run) / "checkpoints"
     path = ckpt_dir / f"{which}.pt"
     if not path.exists() and which == "best" and (ckpt_dir / "last.pt").exists():
@@ -42,19 +47,26 @@ def evaluate_checkpoint(c: EvalCommandConfig) -> np.ndarray:
     path = checkpoint_path(c.run, c.checkpoint, c.which)
     device = resolve_device(str(getattr(c.device, "value", c.device)))
     data = load_checkpoint(path, map_location=device)
-    train_cfg = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(TrainConfig),
-                                                    data["config"]))
+    train_cfg = OmegaConf.to_object(
+        OmegaConf.merge(OmegaConf.structured(TrainConfig), data["config"])
+    )
     assert isinstance(train_cfg, TrainConfig)
     envs = build_envs(train_cfg.env, num_envs=c.num_envs or c.episodes)
     try:
-        model = build_model(train_cfg.network, envs.single_observation_space,
-                            envs.single_action_space).to(device)
+        model = build_model(
+            train_cfg.network, envs.single_observation_space, envs.single_action_space
+        ).to(device)
         model.load_state_dict(data["model"])
         returns: list[float] = []
         round_ = 0
         while len(returns) < c.episodes:
-            got = play(model, envs, seed=c.seed + round_ * envs.num_envs, device=device,
-                       deterministic=c.deterministic)
+            got = play(
+                model,
+                envs,
+                seed=c.seed + round_ * envs.num_envs,
+                device=device,
+                deterministic=c.deterministic,
+            )
             returns.extend(got.tolist())
             round_ += 1
     finally:
@@ -70,7 +82,9 @@ def evaluate(cfg: DictConfig) -> float:
         torch.set_num_threads(1)
         returns = evaluate_checkpoint(c)
         mean, std = float(returns.mean()), float(returns.std())
-        print(f"{len(returns)} episodes: return {mean:.2f} ± {std:.2f} "
-              f"(min {returns.min():.2f}, max {returns.max():.2f})")
+        print(
+            f"{len(returns)} episodes: return {mean:.2f} ± {std:.2f} "
+            f"(min {returns.min():.2f}, max {returns.max():.2f})"
+        )
         return mean
     raise AssertionError("unreachable")

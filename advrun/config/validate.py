@@ -39,7 +39,8 @@ def _positive(value: float | None, key: str, example: str, *, allow_none: bool =
         value is not None and math.isfinite(value) and value > 0,
         key,
         f"{value} must be > 0.",
-        f"set a positive value, e.g. {key}={example}" + (" (or null to disable)." if allow_none else "."),
+        f"set a positive value, e.g. {key}={example}"
+        + (" (or null to disable)." if allow_none else "."),
     )
 
 
@@ -103,7 +104,9 @@ def validate(c: TrainConfig) -> None:
             f"{c.optimizer.momentum} is outside [0, 1).",
             "use optimizer.momentum=0.9 or 0.",
         ),
-        lambda: _positive(c.optimizer.max_grad_norm, "optimizer.max_grad_norm", "0.5", allow_none=True),
+        lambda: _positive(
+            c.optimizer.max_grad_norm, "optimizer.max_grad_norm", "0.5", allow_none=True
+        ),
         lambda: _at_least(c.algo.rollout_steps, 1, "algo.rollout_steps"),
         lambda: _at_least(c.algo.epochs, 1, "algo.epochs"),
         lambda: _at_least(c.algo.minibatches, 1, "algo.minibatches"),
@@ -118,22 +121,29 @@ def validate(c: TrainConfig) -> None:
         lambda: _positive(c.algo.clip_coef, "algo.clip_coef", "0.2"),
         lambda: _positive(c.algo.value_clip, "algo.value_clip", "0.2", allow_none=True),
         lambda: _check(
-            c.algo.value_coef >= 0, "algo.value_coef", f"{c.algo.value_coef} is negative.",
+            c.algo.value_coef >= 0,
+            "algo.value_coef",
+            f"{c.algo.value_coef} is negative.",
             "use algo.value_coef=0.5.",
         ),
         lambda: _check(
-            c.algo.entropy_coef >= 0, "algo.entropy_coef", f"{c.algo.entropy_coef} is negative.",
+            c.algo.entropy_coef >= 0,
+            "algo.entropy_coef",
+            f"{c.algo.entropy_coef} is negative.",
             "use algo.entropy_coef=0.0 or a small positive value such as 0.01.",
         ),
         lambda: _positive(c.algo.target_kl, "algo.target_kl", "0.02", allow_none=True),
         lambda: _at_least(c.total_steps, 1, "total_steps"),
         lambda: _check(
-            c.eval.interval >= 0, "eval.interval", f"{c.eval.interval} is negative.",
+            c.eval.interval >= 0,
+            "eval.interval",
+            f"{c.eval.interval} is negative.",
             "use eval.interval=0 (only at the end) or a positive number of env steps.",
         ),
         lambda: _at_least(c.eval.episodes, 1, "eval.episodes"),
         lambda: _check(
-            c.checkpoint_interval >= 0, "checkpoint_interval",
+            c.checkpoint_interval >= 0,
+            "checkpoint_interval",
             f"{c.checkpoint_interval} is negative.",
             "use checkpoint_interval=0 (only at the end) or a positive number of env steps.",
         ),

@@ -86,7 +86,8 @@ def make_vec_env(
         extra = next((x for k, x in _EXTRAS.items() if k in text), None)
         fix = f"pip install 'advrun[{extra}]'" if extra else "install the package named above"
         raise ConfigError(
-            "env.id", f"{env_id} needs an optional dependency that is not installed ({err}).",
+            "env.id",
+            f"{env_id} needs an optional dependency that is not installed ({err}).",
             f"{fix}.",
         ) from None
     got = envs.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP)

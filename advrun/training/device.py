@@ -16,7 +16,8 @@ def resolve_device(name: str) -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
         raise ConfigError(
-            "device", "cuda was requested but torch sees no CUDA device "
+            "device",
+            "cuda was requested but torch sees no CUDA device "
             f"(torch {torch.__version__}, cuda build: {torch.version.cuda}).",
             "use device=cpu or device=auto, or install a CUDA build of torch.",
         )

@@ -50,9 +50,7 @@ class EpisodeStats:
 class RolloutCollector:
     """Steps ``envs`` with ``model`` and keeps the env state between rollouts."""
 
-    def __init__(
-        self, envs: gym.vector.VectorEnv, device: torch.device, seed: int | None
-    ) -> None:
+    def __init__(self, envs: gym.vector.VectorEnv, device: torch.device, seed: int | None) -> None:
         self.envs = envs
         self.device = device
         self.num_envs = envs.num_envs

@@ -20,8 +20,9 @@ class TensorBoardLogger:
     def hparams(self, params: dict[str, Any], metrics: dict[str, float]) -> None:
         """Record the run's hyperparameters for the HParams tab, in this run (not a
         sub-run, unlike ``SummaryWriter.add_hparams``), so its curves stay linked."""
-        clean = {k: (v if isinstance(v, (int, float, str, bool)) else str(v))
-                 for k, v in params.items()}
+        clean = {
+            k: (v if isinstance(v, (int, float, str, bool)) else str(v)) for k, v in params.items()
+        }
         exp, ssi, sei = hparams(clean, metrics)
         fw = self.writer._get_file_writer()
         fw.add_summary(exp)

@@ -117,7 +117,10 @@ class Trainer:
     def _learn(self, rollout: Rollout) -> dict[str, float]:
         adv_cfg = self.cfg.advantage
         advantages, returns = self.estimator(
-            rollout.rewards, rollout.values, rollout.next_values, rollout.terminated,
+            rollout.rewards,
+            rollout.values,
+            rollout.next_values,
+            rollout.terminated,
             rollout.done,
         )
         batch = to_batch(rollout, advantages, returns)
@@ -131,13 +134,17 @@ class Trainer:
     def _evaluate(self) -> tuple[float, float]:
         start = time.perf_counter()
         returns = evaluate(
-            self.model, self.eval_envs, seed=self.cfg.seed + 10_000 + self.eval_count,
-            device=self.device, deterministic=self.cfg.eval.deterministic,
+            self.model,
+            self.eval_envs,
+            seed=self.cfg.seed + 10_000 + self.eval_count,
+            device=self.device,
+            deterministic=self.cfg.eval.deterministic,
         )
         self.eval_count += 1
         mean, std = float(returns.mean()), float(returns.std())
-        self.tb.scalars({"eval/episodic_return": mean, "eval/episodic_return_std": std},
-                        self.global_step)
+        self.tb.scalars(
+            {"eval/episodic_return": mean, "eval/episodic_return_std": std}, self.global_step
+        )
         self.last_eval = (mean, std)
         if math.isfinite(mean) and mean > self.best_return:
             self.best_return, self.best_step = mean, self.global_step
@@ -147,15 +154,18 @@ class Trainer:
         return mean, std
 
     def _save(self, name: str) -> None:
-        save_checkpoint(self.ckpt_dir / name, {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "global_step": self.global_step,
-            "best_return": self.best_return,
-            "best_step": self.best_step,
-            "rng": rng_state(),
-            "config": self.container,
-        })
+        save_checkpoint(
+            self.ckpt_dir / name,
+            {
+                "model": self.model.state_dict(),
+                "optimizer": self.optimizer.state_dict(),
+                "global_step": self.global_step,
+                "best_return": self.best_return,
+                "best_step": self.best_step,
+                "rng": rng_state(),
+                "config": self.container,
+            },
+        )
 
     @staticmethod
     def _due(step: int, prev: int, interval: int) -> bool:
@@ -169,10 +179,12 @@ class Trainer:
         recent: deque[float] = deque(maxlen=20)
         stop_reason = "total_steps"
         for update in range(self.num_updates):
-            lr = lr_at(update / self.num_updates, base_lr=cfg.optimizer.lr,
-                       schedule=str(getattr(cfg.optimizer.schedule, "value",
-                                            cfg.optimizer.schedule)),
-                       min_lr_ratio=cfg.optimizer.min_lr_ratio)
+            lr = lr_at(
+                update / self.num_updates,
+                base_lr=cfg.optimizer.lr,
+                schedule=str(getattr(cfg.optimizer.schedule, "value", cfg.optimizer.schedule)),
+                min_lr_ratio=cfg.optimizer.min_lr_ratio,
+            )
             set_lr(self.optimizer, lr)
             rollout, episodes = self.collector.collect(self.model, cfg.algo.rollout_steps)
             metrics = self._learn(rollout)
@@ -199,8 +211,11 @@ class Trainer:
                 self._save("last.pt")
         progress.close()
 
-        if self.last_eval is None or stop_reason == "total_steps" and not self._due(
-            self.global_step, self.global_step - self.batch_steps, cfg.eval.interval
+        if self.last_eval is None or (
+            stop_reason == "total_steps"
+            and not self._due(
+                self.global_step, self.global_step - self.batch_steps, cfg.eval.interval
+            )
         ):
             self._evaluate()
         self._save("last.pt")

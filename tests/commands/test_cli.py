@@ -45,7 +45,11 @@ def test_unknown_command_exits_2(capsys) -> None:
 def test_console_script_train_help_lists_groups(tmp_path: Path) -> None:
     proc = subprocess.run(
         [_console_script(), "train", "--help"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     groups = proc.stdout.split("== Configuration groups ==", 1)[1].split("== Config ==", 1)[0]
@@ -58,7 +62,11 @@ def test_console_script_train_help_lists_groups(tmp_path: Path) -> None:
 def test_python_dash_m_help(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "advrun", "--help"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert "usage: advrun" in proc.stdout
