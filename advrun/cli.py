@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from advrun.commands import errors
+
 COMMANDS = {
     "train": ("advrun.commands.train", "train", "train a policy: advrun train env=cartpole"),
     "eval": (
@@ -51,5 +53,14 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(2)
     module_name, attr, _ = COMMANDS[name]
     task = getattr(importlib.import_module(module_name), attr)
+    saved_argv = sys.argv
     sys.argv = [f"advrun-{name}", *args[1:]]
-    task()
+    errors.job_started = False
+    try:
+        task()
+    except SystemExit as exit_:
+        if exit_.code == 1 and not errors.job_started:
+            raise SystemExit(errors.EXIT_BAD_INPUT) from None
+        raise
+    finally:
+        sys.argv = saved_argv

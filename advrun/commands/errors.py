@@ -11,10 +11,21 @@ from advrun.training.checkpoint import CheckpointError
 
 EXIT_BAD_INPUT = 2
 
+# Set by a task function on entry. If Hydra exits with status 1 while this is still
+# False, the failure was in composing the config (unknown key or option, wrong type),
+# i.e. bad input, and the CLI turns it into status 2.
+job_started = False
+
+
+def mark_job_started() -> None:
+    global job_started
+    job_started = True
+
 
 @contextmanager
 def clean_errors() -> Iterator[None]:
     """Report bad config values and bad checkpoints without a traceback (exit 2)."""
+    mark_job_started()
     try:
         yield
     except (ConfigError, CheckpointError) as err:

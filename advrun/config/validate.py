@@ -7,6 +7,7 @@ object before any environment, network or file is created, and raise
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -55,8 +56,31 @@ def _at_least(value: int | None, minimum: int, key: str, *, allow_none: bool = F
     )
 
 
+def _reject_unknown_keys(node: DictConfig, prefix: str = "") -> None:
+    """``+group.key=value`` appends a key with struct mode off, and OmegaConf would then
+    carry it as a stray attribute. Walk the typed nodes and refuse any key that is not
+    a field of its dataclass (open dicts such as ``env.kwargs`` are not dataclasses)."""
+    schema = OmegaConf.get_type(node)
+    if not dataclasses.is_dataclass(schema):
+        return
+    fields = {f.name for f in dataclasses.fields(schema)}
+    for key in node:
+        full_key = f"{prefix}{key}"
+        if key not in fields:
+            raise ConfigError(
+                full_key,
+                f"{schema.__name__} has no field {key!r} (valid: {', '.join(sorted(fields))}).",
+                "check the spelling against `advrun train --help` and drop the key.",
+            )
+        child = node._get_node(key)
+        if isinstance(child, DictConfig):
+            _reject_unknown_keys(child, f"{full_key}.")
+
+
 def to_train_config(cfg: DictConfig | TrainConfig) -> TrainConfig:
     """Turn a composed DictConfig into the typed dataclass and validate it."""
+    if isinstance(cfg, DictConfig):
+        _reject_unknown_keys(cfg)
     obj = cfg if isinstance(cfg, TrainConfig) else OmegaConf.to_object(cfg)
     assert isinstance(obj, TrainConfig), type(obj)
     validate(obj)

@@ -12,6 +12,7 @@ import gymnasium as gym
 import torch
 
 from advrun.advantages import get_estimator
+from advrun.config.errors import ConfigError
 from advrun.config.schema import AdvantageConfig, EnvConfig, NetworkConfig, OptimizerConfig
 from advrun.envs import make_vec_env
 from advrun.networks import ActorCritic, build_actor_critic
@@ -36,15 +37,22 @@ def build_envs(env: EnvConfig, num_envs: int | None = None) -> gym.vector.Vector
 def build_model(
     net: NetworkConfig, observation_space: gym.Space, action_space: gym.Space
 ) -> ActorCritic:
-    return build_actor_critic(
-        observation_space,
-        action_space,
-        hidden_sizes=list(net.hidden_sizes),
-        activation=str(_value(net.activation)),
-        shared=net.shared,
-        orthogonal_init=net.orthogonal_init,
-        log_std_init=net.log_std_init,
-    )
+    try:
+        return build_actor_critic(
+            observation_space,
+            action_space,
+            hidden_sizes=list(net.hidden_sizes),
+            activation=str(_value(net.activation)),
+            shared=net.shared,
+            orthogonal_init=net.orthogonal_init,
+            log_std_init=net.log_std_init,
+        )
+    except ValueError as err:
+        raise ConfigError(
+            "env.id",
+            f"the MLP actor-critic cannot handle this env's spaces ({err}).",
+            "pick an env with Box observations and Discrete or Box actions.",
+        ) from None
 
 
 def build_optimizer(opt: OptimizerConfig, model: torch.nn.Module) -> torch.optim.Optimizer:

@@ -12,7 +12,6 @@ import math
 from pathlib import Path
 
 import pytest
-import torch
 
 ALGOS = ("reinforce", "a2c", "ppo")
 ADVANTAGES = ("mc", "td", "nstep", "gae")
@@ -61,6 +60,6 @@ def test_shared_network_with_each_optimizer(train_run, tmp_path: Path, optimizer
     assert "shared: true" in saved and f"name: {optimizer}" in saved
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.gpu
 def test_cuda_run(train_run, tmp_path: Path) -> None:
     check_run_dir(train_run(tmp_path / "run", device="cuda"))
