@@ -11,6 +11,8 @@ import importlib
 import sys
 
 from advrun.commands import errors
+from advrun.commands.preflight import check_output_dirs
+from advrun.config.errors import ConfigError
 
 COMMANDS = {
     "train": ("advrun.commands.train", "train", "train a policy: advrun train env=cartpole"),
@@ -51,6 +53,12 @@ def main(argv: list[str] | None = None) -> None:
     if name not in COMMANDS:
         sys.stderr.write(f"advrun: unknown command {name!r}.\n\n{usage()}")
         raise SystemExit(2)
+    if name == "train" and not {"--help", "-h", "--cfg", "-c", "--info"} & set(args):
+        try:
+            check_output_dirs(args[1:])
+        except ConfigError as err:
+            sys.stderr.write(f"advrun: {err}\n")
+            raise SystemExit(errors.EXIT_BAD_INPUT) from None
     module_name, attr, _ = COMMANDS[name]
     task = getattr(importlib.import_module(module_name), attr)
     saved_argv = sys.argv

@@ -14,6 +14,7 @@ from advrun.config import ConfigError, TrainConfig, conf_dir, register_configs
 from advrun.config.schema import EvalCommandConfig
 from advrun.training.builders import build_envs, build_model
 from advrun.training.checkpoint import load_checkpoint
+from advrun.training.containers import enum_value
 from advrun.training.device import resolve_device
 from advrun.training.evaluate import evaluate as play
 
@@ -45,7 +46,7 @@ def evaluate_checkpoint(c: EvalCommandConfig) -> np.ndarray:
     if c.episodes < 1:
         raise ConfigError("episodes", f"{c.episodes} must be >= 1.", "use episodes=20.")
     path = checkpoint_path(c.run, c.checkpoint, c.which)
-    device = resolve_device(str(getattr(c.device, "value", c.device)))
+    device = resolve_device(enum_value(c.device))
     data = load_checkpoint(path, map_location=device)
     train_cfg = OmegaConf.to_object(
         OmegaConf.merge(OmegaConf.structured(TrainConfig), data["config"])

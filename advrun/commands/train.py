@@ -1,31 +1,94 @@
 """``advrun train``: compose the config with Hydra, validate it, run the trainer.
 
 The task returns the final eval return, so any Hydra sweeper (Optuna, Ax, Nevergrad)
-can maximise it.
+can maximise it. Exit status: 0 done, 2 bad input (nothing was run), 3 training
+diverged (NaN/inf), 128+N interrupted by signal N (state saved, resumable).
 """
 
 from __future__ import annotations
 
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from advrun.commands.errors import clean_errors
-from advrun.config import conf_dir, register_configs, to_train_config
+from advrun.config import ConfigError, TrainConfig, conf_dir, register_configs, to_train_config
 from advrun.training import Trainer
+from advrun.training.checkpoint import load_checkpoint
+from advrun.training.faults import TrainingDiverged
+from advrun.training.trainer import Interrupted
 
 register_configs()
+log = logging.getLogger(__name__)
+
+EXIT_DIVERGED = 3
+# What a resumed run may change: its length and how often it logs, evaluates, saves.
+RESUMABLE_KEYS = {
+    "resume",
+    "total_steps",
+    "progress",
+    "eval.interval",
+    "checkpoint_interval",
+    "log_interval",
+    "device",
+    "torch_threads",
+}
 
 
-def run_training(cfg: DictConfig, run_dir: str) -> float:
+def _overridden_keys() -> list[str]:
+    keys = []
+    for override in HydraConfig.get().overrides.task:
+        key = override.split("=", 1)[0].lstrip("+~")
+        keys.append(key)
+    return keys
+
+
+def resume_config(cfg: DictConfig, overridden: list[str]) -> tuple[TrainConfig, dict[str, Any]]:
+    """The stored config of ``cfg.resume`` plus the few keys a resume may change."""
+    run_dir = Path(cfg.resume)
+    state = load_checkpoint(run_dir / "checkpoints" / "last.pt")
+    stored = OmegaConf.merge(OmegaConf.structured(TrainConfig), state["config"])
+    for key in overridden:
+        if key not in RESUMABLE_KEYS:
+            raise ConfigError(
+                key,
+                f"cannot be changed when resuming {run_dir} (the run's stored config "
+                "is used as is).",
+                f"drop {key} from the command, or start a new run with init.checkpoint="
+                f"{run_dir}/checkpoints/last.pt to warm-start from its weights. Resumable "
+                f"keys: {', '.join(sorted(RESUMABLE_KEYS))}.",
+            )
+        OmegaConf.update(stored, key, OmegaConf.select(cfg, key), force_add=False)
+    stored.resume = str(run_dir)
+    return to_train_config(stored), state
+
+
+def run_training(cfg: DictConfig, run_dir: str, overridden: list[str] | None = None) -> float:
     """Validate ``cfg`` (before any work) and train into ``run_dir``."""
-    config = to_train_config(cfg)
-    trainer = Trainer(config, run_dir)
-    return trainer.run()
+    if cfg.resume:
+        config, state = resume_config(cfg, overridden or [])
+        return Trainer(config, config.resume or run_dir, resume_state=state).run()
+    return Trainer(to_train_config(cfg), run_dir).run()
 
 
 @hydra.main(version_base="1.3", config_path=conf_dir(), config_name="train")
 def train(cfg: DictConfig) -> float:
     with clean_errors():
-        return run_training(cfg, HydraConfig.get().runtime.output_dir)
+        try:
+            return run_training(cfg, HydraConfig.get().runtime.output_dir, _overridden_keys())
+        except Interrupted as stop:
+            sys.stderr.write(
+                f"advrun: {stop}; saved checkpoints/last.pt and summary.json (status "
+                f"interrupted). Continue with: advrun train resume="
+                f"{cfg.resume or HydraConfig.get().runtime.output_dir}\n"
+            )
+            raise SystemExit(stop.exit_code) from None
+        except TrainingDiverged as err:
+            sys.stderr.write(f"advrun: {err}\n")
+            raise SystemExit(EXIT_DIVERGED) from None
     raise AssertionError("unreachable")

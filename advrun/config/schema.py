@@ -153,6 +153,16 @@ class EvalConfig:
 
 
 @dataclass
+class InitConfig:
+    """Start from a trained checkpoint's weights (not its optimizer or counters)."""
+
+    # Path to a checkpoint (e.g. <run>/checkpoints/best.pt); null trains from scratch.
+    checkpoint: str | None = None
+    # Parameter-name prefixes to freeze, e.g. [actor_trunk] or [trunk, value_head].
+    freeze: list[str] = field(default_factory=list)
+
+
+@dataclass
 class TrainConfig:
     env: EnvConfig = MISSING
     network: NetworkConfig = MISSING
@@ -161,6 +171,10 @@ class TrainConfig:
     algo: AlgoConfig = MISSING
     eval: EvalConfig = field(default_factory=EvalConfig)
     early_stop: EarlyStopConfig = field(default_factory=EarlyStopConfig)
+    init: InitConfig = field(default_factory=InitConfig)
+    # A run directory to continue from its checkpoints/last.pt (its stored config wins;
+    # only total_steps and logging/eval cadence may change).
+    resume: str | None = None
     seed: int = 1
     device: Device = Device.auto
     total_steps: int = 200_000

@@ -17,11 +17,7 @@ from advrun.config.schema import AdvantageConfig, EnvConfig, NetworkConfig, Opti
 from advrun.envs import make_vec_env
 from advrun.networks import ActorCritic, build_actor_critic
 from advrun.optim import make_optimizer
-
-
-def _value(x: object) -> object:
-    """Enum members arrive from OmegaConf objects; components take their string value."""
-    return getattr(x, "value", x)
+from advrun.training.containers import enum_value
 
 
 def build_envs(env: EnvConfig, num_envs: int | None = None) -> gym.vector.VectorEnv:
@@ -42,7 +38,7 @@ def build_model(
             observation_space,
             action_space,
             hidden_sizes=list(net.hidden_sizes),
-            activation=str(_value(net.activation)),
+            activation=enum_value(net.activation),
             shared=net.shared,
             orthogonal_init=net.orthogonal_init,
             log_std_init=net.log_std_init,
@@ -59,7 +55,7 @@ def build_optimizer(opt: OptimizerConfig, model: torch.nn.Module) -> torch.optim
     params = [p for p in model.parameters() if p.requires_grad]
     return make_optimizer(
         params,
-        name=str(_value(opt.name)),
+        name=enum_value(opt.name),
         lr=opt.lr,
         weight_decay=opt.weight_decay,
         eps=opt.eps,
@@ -70,4 +66,4 @@ def build_optimizer(opt: OptimizerConfig, model: torch.nn.Module) -> torch.optim
 
 
 def build_estimator(adv: AdvantageConfig) -> Callable[..., tuple[torch.Tensor, torch.Tensor]]:
-    return get_estimator(str(_value(adv.name)), gamma=adv.gamma, lam=adv.lam, n=adv.n)
+    return get_estimator(enum_value(adv.name), gamma=adv.gamma, lam=adv.lam, n=adv.n)

@@ -29,3 +29,11 @@ class EarlyStopper:
             self.reason = "patience"
             return True
         return False
+
+    def state_dict(self) -> dict[str, float | int | str]:
+        return {"best": self.best, "stale": self.stale, "reason": self.reason}
+
+    def load_state_dict(self, state: dict[str, float | int | str]) -> None:
+        self.best = float(state["best"])
+        self.stale = int(state["stale"])
+        self.reason = str(state["reason"])

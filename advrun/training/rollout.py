@@ -21,6 +21,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from advrun.envs.snapshot import restore, snapshot
 from advrun.networks import ActorCritic
 
 
@@ -65,6 +66,30 @@ class RolloutCollector:
         self.autoreset = np.zeros(self.num_envs, dtype=bool)
         self.ep_return = np.zeros(self.num_envs, dtype=np.float64)
         self.ep_length = np.zeros(self.num_envs, dtype=np.int64)
+
+    def state_dict(self) -> dict:
+        """Everything needed to continue bit-identically: the pending observation, the
+        autoreset flags, the running episode sums and the envs' own state (None when the
+        env cannot be snapshotted)."""
+        return {
+            "next_obs": torch.from_numpy(self.next_obs.copy()),
+            "autoreset": torch.from_numpy(self.autoreset.copy()),
+            "ep_return": torch.from_numpy(self.ep_return.copy()),
+            "ep_length": torch.from_numpy(self.ep_length.copy()),
+            "envs": snapshot(self.envs),
+        }
+
+    def load_state_dict(self, state: dict) -> bool:
+        """Restore :meth:`state_dict`; returns False when the env state was not saved
+        (the envs then keep their fresh reset and the episode counters restart)."""
+        if state.get("envs") is None:
+            return False
+        restore(self.envs, state["envs"])
+        self.next_obs = state["next_obs"].numpy().copy()
+        self.autoreset = state["autoreset"].numpy().copy()
+        self.ep_return = state["ep_return"].numpy().copy()
+        self.ep_length = state["ep_length"].numpy().copy()
+        return True
 
     def _to_env_action(self, action: torch.Tensor) -> np.ndarray:
         out = action.cpu().numpy()

@@ -10,8 +10,10 @@ from torch.utils.tensorboard.summary import hparams
 
 
 class TensorBoardLogger:
-    def __init__(self, log_dir: str) -> None:
-        self.writer = SummaryWriter(log_dir=log_dir, flush_secs=10)
+    def __init__(self, log_dir: str, purge_step: int | None = None) -> None:
+        # purge_step: on resume, TensorBoard drops earlier-session events at steps >=
+        # this value, so points logged after the last checkpoint are not duplicated.
+        self.writer = SummaryWriter(log_dir=log_dir, flush_secs=10, purge_step=purge_step)
 
     def scalars(self, values: dict[str, float], step: int) -> None:
         for tag, value in values.items():

@@ -4,9 +4,9 @@ Reads top to bottom like a single-file script, but every step calls a tested
 component. Everything the run writes goes under ``run_dir``::
 
     run_dir/events.out.tfevents.*    TensorBoard scalars + HParams
-    run_dir/checkpoints/last.pt      latest state (atomic)
+    run_dir/checkpoints/last.pt      latest state (atomic), enough to resume exactly
     run_dir/checkpoints/best.pt      best eval return so far (atomic)
-    run_dir/summary.json             final/best eval return, steps, wall time, SPS
+    run_dir/summary.json             status, final/best eval return, steps, wall time, SPS
 """
 
 from __future__ import annotations
@@ -20,102 +20,136 @@ from typing import Any
 
 import numpy as np
 import torch
-from omegaconf import OmegaConf
 
 from advrun.advantages import normalize
-from advrun.algos import UPDATES, Batch
+from advrun.algos import UPDATES
 from advrun.config.schema import TrainConfig
 from advrun.optim import lr_at, set_lr
 from advrun.training.atomic import atomic_write_json
+from advrun.training.batching import to_batch
 from advrun.training.builders import build_envs, build_estimator, build_model, build_optimizer
-from advrun.training.checkpoint import rng_state, save_checkpoint
+from advrun.training.checkpoint import rng_state, save_checkpoint, set_rng_state
+from advrun.training.containers import config_container, enum_value, flat_hparams
 from advrun.training.device import resolve_device, seed_everything
 from advrun.training.early_stop import EarlyStopper
 from advrun.training.evaluate import evaluate
+from advrun.training.faults import TrainingDiverged, non_finite
 from advrun.training.progress import Progress
 from advrun.training.rollout import Rollout, RolloutCollector
+from advrun.training.signals import StopSignals
 from advrun.training.tb import TensorBoardLogger
+from advrun.training.warm_start import freeze, load_weights
 
 log = logging.getLogger(__name__)
 
-
-def config_container(cfg: TrainConfig) -> dict[str, Any]:
-    """The config as plain dicts/lists/str/numbers (what checkpoints store)."""
-    out = OmegaConf.to_container(OmegaConf.structured(cfg), resolve=True, enum_to_str=True)
-    assert isinstance(out, dict)
-    return out
+__all__ = ["Interrupted", "Trainer", "config_container", "flat_hparams", "to_batch"]
 
 
-def flat_hparams(container: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in container.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flat_hparams(value, f"{name}."))
-        elif value is None:
-            flat[name] = "null"
-        elif isinstance(value, (list, tuple)):
-            flat[name] = str(list(value))
-        else:
-            flat[name] = value
-    return flat
+class Interrupted(Exception):
+    """SIGINT/SIGTERM arrived; state was saved. ``exit_code`` is 128 + signal."""
 
-
-def to_batch(rollout: Rollout, advantages: torch.Tensor, returns: torch.Tensor) -> Batch:
-    """Flatten ``[T, N]`` to ``[B]`` keeping only real (non-dummy) transitions."""
-    mask = rollout.valid.reshape(-1)
-    t, n = rollout.values.shape
-
-    def flat(x: torch.Tensor) -> torch.Tensor:
-        return x.reshape(t * n, *x.shape[2:])[mask]
-
-    return Batch(
-        obs=flat(rollout.obs),
-        actions=flat(rollout.actions),
-        log_probs=flat(rollout.log_probs),
-        values=flat(rollout.values),
-        advantages=flat(advantages),
-        returns=flat(returns),
-    )
+    def __init__(self, signum: int) -> None:
+        self.exit_code = 128 + signum
+        super().__init__(f"interrupted by signal {signum}")
 
 
 class Trainer:
-    def __init__(self, cfg: TrainConfig, run_dir: str | Path) -> None:
+    def __init__(
+        self, cfg: TrainConfig, run_dir: str | Path, resume_state: dict[str, Any] | None = None
+    ) -> None:
         self.cfg = cfg
         self.run_dir = Path(run_dir)
         self.ckpt_dir = self.run_dir / "checkpoints"
         torch.set_num_threads(cfg.torch_threads)
         seed_everything(cfg.seed)
-        self.device = resolve_device(str(getattr(cfg.device, "value", cfg.device)))
+        self.device = resolve_device(enum_value(cfg.device))
         self.container = config_container(cfg)
 
         self.envs = build_envs(cfg.env)
         self.eval_envs = build_envs(cfg.env, num_envs=cfg.eval.episodes)
         self.model = build_model(
             cfg.network, self.envs.single_observation_space, self.envs.single_action_space
-        ).to(self.device)
+        )
+        if cfg.init.checkpoint:
+            load_weights(self.model, cfg.init.checkpoint)
+        self.frozen = freeze(self.model, list(cfg.init.freeze))
+        self.model.to(self.device)
         self.optimizer = build_optimizer(cfg.optimizer, self.model)
         self.estimator = build_estimator(cfg.advantage)
-        self.update_fn = UPDATES[str(getattr(cfg.algo.name, "value", cfg.algo.name))]
+        self.update_fn = UPDATES[enum_value(cfg.algo.name)]
         self.generator = torch.Generator().manual_seed(cfg.seed)
         self.collector = RolloutCollector(self.envs, self.device, seed=cfg.seed)
         self.stopper = EarlyStopper(
             cfg.early_stop.target_return, cfg.early_stop.patience, cfg.early_stop.min_delta
         )
-        self.tb = TensorBoardLogger(str(self.run_dir))
 
         self.batch_steps = cfg.algo.rollout_steps * self.envs.num_envs
         self.num_updates = max(1, math.ceil(cfg.total_steps / self.batch_steps))
+        self.update = 0
         self.global_step = 0
         self.best_return = -math.inf
         self.best_step = 0
         self.last_eval: tuple[float, float] | None = None
         self.eval_count = 0
         self.eval_time = 0.0
+        self.elapsed_before = 0.0  # wall time of earlier sessions of a resumed run
+        self.exact_resume = True
+        if resume_state is not None:
+            self._load_state(resume_state)
+        # purge_step hides any points an interrupted session logged after last.pt,
+        # so a resumed curve has neither duplicates nor gaps.
+        self.tb = TensorBoardLogger(
+            str(self.run_dir), purge_step=self.global_step + 1 if resume_state else None
+        )
+
+    # -- state ---------------------------------------------------------------------
+    def _state(self) -> dict[str, Any]:
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "update": self.update,
+            "global_step": self.global_step,
+            "best_return": self.best_return,
+            "best_step": self.best_step,
+            "last_eval": list(self.last_eval) if self.last_eval else None,
+            "eval_count": self.eval_count,
+            "eval_time": self.eval_time,
+            "elapsed": self.elapsed_before + (time.perf_counter() - self._start),
+            "stopper": self.stopper.state_dict(),
+            "rng": rng_state(),
+            "generator": self.generator.get_state(),
+            "collector": self.collector.state_dict(),
+            "config": self.container,
+        }
+
+    def _load_state(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.update = state["update"]
+        self.global_step = state["global_step"]
+        self.best_return = state["best_return"]
+        self.best_step = state["best_step"]
+        self.last_eval = tuple(state["last_eval"]) if state["last_eval"] else None
+        self.eval_count = state["eval_count"]
+        self.eval_time = state["eval_time"]
+        self.elapsed_before = state["elapsed"]
+        self.stopper.load_state_dict(state["stopper"])
+        set_rng_state(state["rng"])
+        self.generator.set_state(state["generator"])
+        self.exact_resume = self.collector.load_state_dict(state["collector"])
+        if not self.exact_resume:
+            log.warning(
+                "%s keeps state advrun cannot checkpoint; the resumed run starts fresh "
+                "episodes, so it is not bit-identical to an uninterrupted one.",
+                self.cfg.env.id,
+            )
+
+    def _save(self, name: str) -> None:
+        self.tb.flush()  # the points up to this step are on disk before last.pt says so
+        save_checkpoint(self.ckpt_dir / name, self._state())
 
     # -- pieces of one iteration -------------------------------------------------
     def _learn(self, rollout: Rollout) -> dict[str, float]:
-        adv_cfg = self.cfg.advantage
         advantages, returns = self.estimator(
             rollout.rewards,
             rollout.values,
@@ -124,14 +158,32 @@ class Trainer:
             rollout.done,
         )
         batch = to_batch(rollout, advantages, returns)
-        if adv_cfg.normalize and len(batch) > 1:
+        if self.cfg.advantage.normalize and len(batch) > 1:
             batch.advantages = normalize(batch.advantages)
-        max_norm = self.cfg.optimizer.max_grad_norm
         return self.update_fn(
-            self.model, self.optimizer, batch, self.cfg.algo, max_norm, self.generator
+            self.model,
+            self.optimizer,
+            batch,
+            self.cfg.algo,
+            self.cfg.optimizer.max_grad_norm,
+            self.generator,
         )
 
-    def _evaluate(self) -> tuple[float, float]:
+    def _check_finite(self, metrics: dict[str, float]) -> None:
+        bad = non_finite(metrics, self.model)
+        if bad is None:
+            return
+        last = self.ckpt_dir / "last.pt"
+        good = f"{last}" if last.exists() else "none (no checkpoint was written yet)"
+        self._write_summary("diverged", self.global_step)
+        raise TrainingDiverged(
+            f"training diverged at step {self.global_step} (update {self.update}): {bad} is "
+            f"not finite. Nothing was saved from this step. Last good checkpoint: {good}. "
+            f"Fix: lower optimizer.lr, set optimizer.max_grad_norm, or check the env's "
+            f"rewards; resume from the last good checkpoint with resume={self.run_dir}."
+        )
+
+    def _evaluate(self) -> float:
         start = time.perf_counter()
         returns = evaluate(
             self.model,
@@ -151,65 +203,74 @@ class Trainer:
             self._save("best.pt")
         self.eval_time += time.perf_counter() - start
         log.info("step %d eval return %.2f ± %.2f", self.global_step, mean, std)
-        return mean, std
-
-    def _save(self, name: str) -> None:
-        save_checkpoint(
-            self.ckpt_dir / name,
-            {
-                "model": self.model.state_dict(),
-                "optimizer": self.optimizer.state_dict(),
-                "global_step": self.global_step,
-                "best_return": self.best_return,
-                "best_step": self.best_step,
-                "rng": rng_state(),
-                "config": self.container,
-            },
-        )
+        return mean
 
     @staticmethod
     def _due(step: int, prev: int, interval: int) -> bool:
         return interval > 0 and step // interval > prev // interval
 
+    def _log(
+        self,
+        metrics: dict[str, float],
+        lr: float,
+        sps: float,
+        returns: list[float],
+        lengths: list[int],
+    ) -> None:
+        scalars = {f"losses/{k}": v for k, v in metrics.items() if k != "updates"}
+        scalars.update({"charts/SPS": sps, "charts/learning_rate": lr})
+        if returns:
+            scalars["charts/episodic_return"] = float(np.mean(returns))
+            scalars["charts/episodic_length"] = float(np.mean(lengths))
+        self.tb.scalars(scalars, self.global_step)
+
     # -- the loop --------------------------------------------------------------
     def run(self) -> float:
         cfg = self.cfg
-        start = time.perf_counter()
+        self._start = time.perf_counter()
         progress = Progress(self.num_updates * self.batch_steps, enabled=cfg.progress)
         recent: deque[float] = deque(maxlen=20)
         stop_reason = "total_steps"
-        for update in range(self.num_updates):
-            lr = lr_at(
-                update / self.num_updates,
-                base_lr=cfg.optimizer.lr,
-                schedule=str(getattr(cfg.optimizer.schedule, "value", cfg.optimizer.schedule)),
-                min_lr_ratio=cfg.optimizer.min_lr_ratio,
-            )
-            set_lr(self.optimizer, lr)
-            rollout, episodes = self.collector.collect(self.model, cfg.algo.rollout_steps)
-            metrics = self._learn(rollout)
-            prev_step, self.global_step = self.global_step, self.global_step + self.batch_steps
-            recent.extend(episodes.returns)
+        try:
+            with StopSignals() as signals:
+                while self.update < self.num_updates:
+                    lr = lr_at(
+                        self.update / self.num_updates,
+                        base_lr=cfg.optimizer.lr,
+                        schedule=enum_value(cfg.optimizer.schedule),
+                        min_lr_ratio=cfg.optimizer.min_lr_ratio,
+                    )
+                    set_lr(self.optimizer, lr)
+                    rollout, episodes = self.collector.collect(self.model, cfg.algo.rollout_steps)
+                    metrics = self._learn(rollout)
+                    prev_step = self.global_step
+                    self.global_step += self.batch_steps
+                    self.update += 1
+                    self._check_finite(metrics)
+                    recent.extend(episodes.returns)
 
-            train_time = time.perf_counter() - start - self.eval_time
-            sps = self.global_step / max(train_time, 1e-9)
-            if update % cfg.log_interval == 0 or update == self.num_updates - 1:
-                scalars = {f"losses/{k}": v for k, v in metrics.items() if k != "updates"}
-                scalars.update({"charts/SPS": sps, "charts/learning_rate": lr})
-                if episodes.returns:
-                    scalars["charts/episodic_return"] = float(np.mean(episodes.returns))
-                    scalars["charts/episodic_length"] = float(np.mean(episodes.lengths))
-                self.tb.scalars(scalars, self.global_step)
-            progress.update(self.global_step, sps, float(np.mean(recent)) if recent else None)
+                    sps = self._train_sps()
+                    if self.update % cfg.log_interval == 0 or self.update == self.num_updates:
+                        self._log(metrics, lr, sps, episodes.returns, episodes.lengths)
+                    progress.update(
+                        self.global_step, sps, float(np.mean(recent)) if recent else None
+                    )
 
-            if self._due(self.global_step, prev_step, cfg.eval.interval):
-                mean, _ = self._evaluate()
-                if self.stopper.should_stop(mean):
-                    stop_reason = self.stopper.reason
-                    break
-            if self._due(self.global_step, prev_step, cfg.checkpoint_interval):
-                self._save("last.pt")
-        progress.close()
+                    evaluate_now = self._due(self.global_step, prev_step, cfg.eval.interval)
+                    if evaluate_now and self.stopper.should_stop(self._evaluate()):
+                        stop_reason = self.stopper.reason
+                        break
+                    if self._due(self.global_step, prev_step, cfg.checkpoint_interval):
+                        self._save("last.pt")
+                    if signals.received is not None:
+                        self._save("last.pt")
+                        self._write_summary("interrupted", self.global_step)
+                        raise Interrupted(signals.received)
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            progress.close()
 
         if self.last_eval is None or (
             stop_reason == "total_steps"
@@ -219,35 +280,49 @@ class Trainer:
         ):
             self._evaluate()
         self._save("last.pt")
-        wall = time.perf_counter() - start
-        return self._finish(stop_reason, wall)
+        return self._finish(stop_reason)
 
-    def _finish(self, stop_reason: str, wall: float) -> float:
-        assert self.last_eval is not None
-        final_mean, final_std = self.last_eval
+    def _elapsed(self) -> float:
+        return self.elapsed_before + (time.perf_counter() - self._start)
+
+    def _train_sps(self) -> float:
+        return self.global_step / max(self._elapsed() - self.eval_time, 1e-9)
+
+    def _write_summary(self, status: str, steps: int, stop_reason: str = "") -> dict[str, Any]:
+        wall = self._elapsed()
         train_time = max(wall - self.eval_time, 1e-9)
+        final = self.last_eval or (math.nan, math.nan)
         summary = {
-            "status": "completed",
-            "stop_reason": stop_reason,
-            "final_eval_return": final_mean,
-            "final_eval_return_std": final_std,
-            "best_eval_return": self.best_return,
+            "status": status,
+            "stop_reason": stop_reason or status,
+            "final_eval_return": final[0],
+            "final_eval_return_std": final[1],
+            "best_eval_return": self.best_return if math.isfinite(self.best_return) else None,
             "best_step": self.best_step,
-            "steps": self.global_step,
+            "steps": steps,
             "wall_time_s": wall,
             "train_time_s": train_time,
-            "sps": self.global_step / train_time,
+            "sps": steps / train_time,
             "env_id": self.cfg.env.id,
             "seed": self.cfg.seed,
+            "exact_resume": self.exact_resume,
         }
         atomic_write_json(self.run_dir / "summary.json", summary)
+        return summary
+
+    def _finish(self, stop_reason: str) -> float:
+        assert self.last_eval is not None
+        summary = self._write_summary("completed", self.global_step, stop_reason)
         self.tb.hparams(
             flat_hparams(self.container),
-            {"hparams/final_eval_return": final_mean, "hparams/best_eval_return": self.best_return},
+            {
+                "hparams/final_eval_return": self.last_eval[0],
+                "hparams/best_eval_return": self.best_return,
+            },
         )
         self.close()
         log.info("done: %s", summary)
-        return final_mean
+        return self.last_eval[0]
 
     def close(self) -> None:
         self.tb.close()
