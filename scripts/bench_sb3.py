@@ -260,21 +260,18 @@ def main() -> int:
         return [r["train_time_s"] if r["solved"] else float("inf") for r in results[lib]["solve"]]
 
     rows = []
-    for label, key, fn in (
-        ("time to solve, s (median)", "solve", lambda lib: median(solve_times(lib))),
+    for label, fn in (
+        ("time to solve, s (median)", lambda lib: median(solve_times(lib))),
         (
             "env-steps to solve (median)",
-            "solve",
             lambda lib: median([r["steps"] for r in results[lib]["solve"]]),
         ),
         (
             "training env-steps/s (median)",
-            "sps",
             lambda lib: median([r["sps"] for r in results[lib]["sps"]]),
         ),
         (
             "peak RSS, MB (median)",
-            "sps",
             lambda lib: median(
                 [r["peak_rss_mb"] for r in results[lib]["solve"] + results[lib]["sps"]]
             ),

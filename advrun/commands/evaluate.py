@@ -12,6 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 from advrun.commands.errors import clean_errors
 from advrun.config import ConfigError, TrainConfig, conf_dir, register_configs
 from advrun.config.schema import EvalCommandConfig
+from advrun.config.validate import to_object
 from advrun.training.builders import build_envs, build_model
 from advrun.training.checkpoint import load_checkpoint
 from advrun.training.containers import enum_value
@@ -78,7 +79,7 @@ def evaluate_checkpoint(c: EvalCommandConfig) -> np.ndarray:
 @hydra.main(version_base="1.3", config_path=conf_dir(), config_name="eval")
 def evaluate(cfg: DictConfig) -> float:
     with clean_errors():
-        c = OmegaConf.to_object(cfg)
+        c = to_object(cfg)
         assert isinstance(c, EvalCommandConfig)
         torch.set_num_threads(1)
         returns = evaluate_checkpoint(c)

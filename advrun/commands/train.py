@@ -41,17 +41,24 @@ RESUMABLE_KEYS = {
 
 
 def _overridden_keys() -> list[str]:
-    keys = []
-    for override in HydraConfig.get().overrides.task:
-        key = override.split("=", 1)[0].lstrip("+~")
-        keys.append(key)
-    return keys
+    # resolve=False: the override strings are data; "${...}" in them must not resolve here.
+    overrides = OmegaConf.to_container(HydraConfig.get().overrides.task, resolve=False)
+    assert isinstance(overrides, list)
+    return [str(o).split("=", 1)[0].lstrip("+~") for o in overrides]
 
 
 def resume_config(cfg: DictConfig, overridden: list[str]) -> tuple[TrainConfig, dict[str, Any]]:
     """The stored config of ``cfg.resume`` plus the few keys a resume may change."""
     run_dir = Path(cfg.resume)
-    state = load_checkpoint(run_dir / "checkpoints" / "last.pt")
+    last = run_dir / "checkpoints" / "last.pt"
+    if not last.is_file():
+        raise ConfigError(
+            "resume",
+            f"{run_dir} has no checkpoints/last.pt to continue from.",
+            "pass the directory of an advrun run that saved a checkpoint (runs save "
+            "last.pt every checkpoint_interval steps and at the end).",
+        )
+    state = load_checkpoint(last)
     stored = OmegaConf.merge(OmegaConf.structured(TrainConfig), state["config"])
     for key in overridden:
         if key not in RESUMABLE_KEYS:

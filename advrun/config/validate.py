@@ -12,11 +12,14 @@ import math
 from collections.abc import Callable
 
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import InterpolationResolutionError, MissingMandatoryValue
 
 from advrun.config.errors import ConfigError
 from advrun.config.schema import TrainConfig
 
 VECTORIZATIONS = ("auto", "native", "sync", "async")
+# numpy seeds must fit in 32 bits; eval and per-env seeds are offset from ``seed``.
+MAX_SEED = 2**31 - 1
 
 
 def _check(ok: bool, key: str, problem: str, fix: str) -> None:
@@ -56,6 +59,40 @@ def _at_least(value: int | None, minimum: int, key: str, *, allow_none: bool = F
     )
 
 
+def _first_non_finite(obj: object, prefix: str = "") -> tuple[str, object] | None:
+    """The first float field (or float in a list field) that is NaN or +-inf.
+
+    ``nan`` compares False with everything, so a range check written as ``not (x < lo)``
+    or a missing check would let it through; ``inf`` passes ``>= 0`` checks. Open dicts
+    (``env.kwargs``) are passed to gymnasium as is and are not inspected."""
+    for f in dataclasses.fields(obj):  # type: ignore[arg-type]
+        value = getattr(obj, f.name)
+        key = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value):
+            found = _first_non_finite(value, f"{key}.")
+            if found:
+                return found
+        elif isinstance(value, float) and not math.isfinite(value):
+            return key, value
+        elif isinstance(value, list) and any(
+            isinstance(v, float) and not math.isfinite(v) for v in value
+        ):
+            return key, list(value)
+    return None
+
+
+def _finite(c: TrainConfig) -> None:
+    found = _first_non_finite(c)
+    if found:
+        key, value = found
+        _check(
+            False,
+            key,
+            f"{value} is not a finite number.",
+            f"pass a finite number for {key} (null disables the optional ones).",
+        )
+
+
 def _reject_unknown_keys(node: DictConfig, prefix: str = "") -> None:
     """``+group.key=value`` appends a key with struct mode off, and OmegaConf would then
     carry it as a stray attribute. Walk the typed nodes and refuse any key that is not
@@ -77,11 +114,31 @@ def _reject_unknown_keys(node: DictConfig, prefix: str = "") -> None:
             _reject_unknown_keys(child, f"{full_key}.")
 
 
+def to_object(cfg: DictConfig) -> object:
+    """``OmegaConf.to_object`` with unresolvable interpolations reported as ConfigError.
+
+    ``seed=${python:1}``, ``name=${nosuch.key}`` or a removed section: OmegaConf only
+    finds out when it resolves the value, so report it like a bad value."""
+    try:
+        return OmegaConf.to_object(cfg)
+    except (InterpolationResolutionError, MissingMandatoryValue) as err:
+        key = getattr(err, "full_key", None) or "config"
+        problem = str(err).splitlines()[0] if str(err) else type(err).__name__
+        fix = (
+            f"set {key} to a plain value, or use an interpolation that resolves (a key "
+            "of this config such as ${env.id}, or ${oc.env:VAR}); other resolvers are "
+            "not registered and code is never evaluated."
+            if isinstance(err, InterpolationResolutionError)
+            else f"give {key} a value, e.g. restore the default group instead of removing it."
+        )
+        raise ConfigError(key, problem.rstrip(".") + ".", fix) from None
+
+
 def to_train_config(cfg: DictConfig | TrainConfig) -> TrainConfig:
     """Turn a composed DictConfig into the typed dataclass and validate it."""
     if isinstance(cfg, DictConfig):
         _reject_unknown_keys(cfg)
-    obj = cfg if isinstance(cfg, TrainConfig) else OmegaConf.to_object(cfg)
+    obj = cfg if isinstance(cfg, TrainConfig) else to_object(cfg)
     assert isinstance(obj, TrainConfig), type(obj)
     validate(obj)
     return obj
@@ -90,6 +147,13 @@ def to_train_config(cfg: DictConfig | TrainConfig) -> TrainConfig:
 def validate(c: TrainConfig) -> None:
     """Raise ConfigError for the first out-of-range or inconsistent value."""
     checks: list[Callable[[], None]] = [
+        lambda: _finite(c),
+        lambda: _check(
+            0 <= c.seed <= MAX_SEED,
+            "seed",
+            f"{c.seed} is outside [0, {MAX_SEED}] (numpy and gymnasium refuse it).",
+            "use a non-negative seed, e.g. seed=1.",
+        ),
         lambda: _at_least(c.env.num_envs, 1, "env.num_envs"),
         lambda: _check(
             c.env.vectorization in VECTORIZATIONS,

@@ -11,16 +11,24 @@ masks the dummy transitions (see :mod:`advrun.training.rollout`).
 from __future__ import annotations
 
 import difflib
+import importlib
 from typing import Any
 
 import gymnasium as gym
-from gymnasium.error import DependencyNotInstalled, NameNotFound, VersionNotFound
+from gymnasium.error import (
+    DependencyNotInstalled,
+    NameNotFound,
+    NamespaceNotFound,
+    VersionNotFound,
+)
 from gymnasium.vector import AutoresetMode
 
 from advrun.config.errors import ConfigError
 
 # Extras that provide the optional env families, keyed by a word in the error text.
 _EXTRAS = {"box2d": "box2d", "mujoco": "mujoco", "ale": "atari", "atari": "atari"}
+# Namespaces registered by importing a package: namespace -> (module, advrun extra).
+_NAMESPACES = {"ALE": ("ale_py", "atari")}
 
 
 def _suggest(env_id: str) -> str:
@@ -44,15 +52,46 @@ def resolve_vectorization(env_id: str, vectorization: str) -> str:
     return vectorization
 
 
+def _register_namespace(env_id: str) -> bool:
+    """Import the package that registers ``env_id``'s namespace (gymnasium >= 1.0 has
+    no plugin auto-loading: ``ALE/...`` exists only after ``import ale_py``). Returns
+    False when the namespace is unknown here; raises ConfigError when its package is
+    missing."""
+    namespace = env_id.split("/", 1)[0] if "/" in env_id else ""
+    if namespace not in _NAMESPACES:
+        return False
+    module, extra = _NAMESPACES[namespace]
+    try:
+        importlib.import_module(module)
+    except ImportError as err:
+        raise ConfigError(
+            "env.id",
+            f"{env_id} needs the optional package {module}, which is not installed ({err}).",
+            f"pip install 'advrun[{extra}]'.",
+        ) from None
+    return True
+
+
 def check_env_id(env_id: str) -> None:
     """Fail early, with suggestions, on an id gymnasium does not know."""
     try:
-        gym.spec(env_id)
+        try:
+            gym.spec(env_id)
+        except NamespaceNotFound:
+            if not _register_namespace(env_id):
+                raise
+            gym.spec(env_id)
     except (NameNotFound, VersionNotFound) as err:
         raise ConfigError(
             "env.id",
             f"gymnasium has no environment {env_id!r} ({err}).{_suggest(env_id)}",
             "pass a registered id, e.g. env=cartpole or env=gym env.id=Acrobot-v1.",
+        ) from None
+    except gym.error.Error as err:  # unknown namespace, no version, malformed id
+        raise ConfigError(
+            "env.id",
+            f"{env_id!r} is not a registered gymnasium id ({err}).{_suggest(env_id)}",
+            "ids look like Name-vN or Namespace/Name-vN, e.g. env=gym env.id=CartPole-v1.",
         ) from None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 REQUIRED_SCALARS = (
@@ -46,9 +47,11 @@ def test_scalars_are_logged_against_env_steps(events: EventAccumulator) -> None:
     assert evals == [128, 256]  # eval.interval=128
 
 
-def test_learning_rate_matches_config(events: EventAccumulator) -> None:
+def test_learning_rate_matches_config(events: EventAccumulator, trained_run: Path) -> None:
+    # constant schedule: every logged value is the run's configured lr
+    lr = yaml.safe_load((trained_run / ".hydra" / "config.yaml").read_text())["optimizer"]["lr"]
     values = {round(e.value, 10) for e in events.Scalars("charts/learning_rate")}
-    assert values == {3e-4}
+    assert values == {round(float(lr), 10)}
 
 
 def test_hparams_plugin_data(events: EventAccumulator) -> None:

@@ -1,0 +1,453 @@
+#!/usr/bin/env python
+"""Run the installed ``advrun`` console script on bad inputs and tabulate what users see.
+
+Every case must stop before any work with one ``advrun: ...`` paragraph (or Hydra's own
+message for composition errors) on stderr and exit status 2:
+
+    python scripts/bad_inputs.py                 # all cases, a Markdown table on stdout
+    python scripts/bad_inputs.py --case unknown_env_id --case truncated_checkpoint
+
+"work started?" is yes when the case left a new TensorBoard event file or checkpoint
+anywhere under its temporary directory. Exit status 1 when any case exits with
+another status than expected, starts work, or runs the crafted checkpoint's payload.
+tests/commands/test_bad_inputs.py imports this file and runs the same cases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Overrides for a run that takes well under a second (the same as tests/conftest.py).
+TINY = [
+    "total_steps=256",
+    "env.num_envs=2",
+    "algo.rollout_steps=32",
+    "algo.minibatches=2",
+    "eval.episodes=2",
+    "eval.interval=0",
+    "checkpoint_interval=0",
+    "env.max_episode_steps=50",
+    "progress=false",
+]
+EXIT_BAD_INPUT = 2
+MESSAGE_CHARS = 300
+HYDRA_HINT = "Set the environment variable HYDRA_FULL_ERROR=1 for a complete stack trace."
+
+# A missing optional dependency cannot be produced here (box2d is installed), so this
+# child process makes gymnasium.make_vec raise what gymnasium raises without Box2D and
+# then calls the same entry point as the console script.
+SIMULATE_MISSING_BOX2D = """
+import sys
+import gymnasium
+from gymnasium.error import DependencyNotInstalled
+
+def make_vec(*args, **kwargs):
+    raise DependencyNotInstalled("Box2D is not installed, run `pip install gymnasium[box2d]`")
+
+gymnasium.make_vec = make_vec
+from advrun.cli import main
+sys.argv = ["advrun", *sys.argv[1:]]
+main()
+"""
+
+
+@dataclass
+class Case:
+    """One bad input. ``args`` follow ``advrun``; ``{name}`` placeholders are filled from
+    :class:`Context` (``{trained}``, ``{last}``, ``{truncated}``, ``{evil}``, ``{file}``,
+    ``{empty}``) and ``{dir}`` (this case's own directory)."""
+
+    name: str
+    label: str
+    args: list[str]
+    # Add ``hydra.run.dir={dir}/run`` (a train run that would otherwise write work).
+    run_dir: bool = True
+    tiny: bool = True
+    # Run through ``python -c <code>`` instead of the console script.
+    simulated: str | None = None
+    # What stderr must mention besides the ``advrun:`` prefix (a key or a word).
+    mentions: tuple[str, ...] = ()
+    expect: int = EXIT_BAD_INPUT
+    # Hydra prints composition errors itself (they name the key, not "advrun:").
+    hydra_message: bool = False
+    needs_training: bool = False
+
+
+@dataclass
+class Context:
+    tmp: Path
+    trained: Path
+    last: Path
+    truncated: Path
+    evil: Path
+    marker: Path
+    file: Path
+    empty: Path
+
+
+@dataclass
+class Result:
+    case: Case
+    command: str
+    code: int
+    stderr: str
+    work_started: bool
+    marker_created: bool
+    seconds: float
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _cuda_available() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
+CASES: list[Case] = [
+    Case(
+        "unknown_env_id",
+        "unknown env id",
+        ["train", "env=gym", "env.id=CartPol-v1"],
+        mentions=("env.id", "CartPole-v1"),
+    ),
+    Case(
+        "missing_dependency",
+        "missing optional dependency (simulated)",
+        ["train", "env=lunarlander"],
+        simulated=SIMULATE_MISSING_BOX2D,
+        mentions=("env.id", "advrun[box2d]"),
+    ),
+    Case(
+        "unknown_group_option",
+        "unknown config group option",
+        ["train", "env=nosuch"],
+        hydra_message=True,
+        mentions=("env/nosuch",),
+    ),
+    Case(
+        "wrong_type",
+        "wrong type",
+        ["train", "advantage.gamma=abc"],
+        hydra_message=True,
+        mentions=("advantage.gamma",),
+    ),
+    Case(
+        "unknown_key",
+        "unknown key",
+        ["train", "advantage.gama=0.9"],
+        hydra_message=True,
+        mentions=("advantage.gama",),
+    ),
+    Case(
+        "unknown_key_appended",
+        "unknown key (appended with +)",
+        ["train", "+advantage.foo=1"],
+        mentions=("advantage.foo",),
+    ),
+    Case(
+        "gamma_above_1",
+        "out of range: γ > 1",
+        ["train", "advantage.gamma=1.5"],
+        mentions=("advantage.gamma",),
+    ),
+    Case(
+        "lam_negative",
+        "out of range: λ < 0",
+        ["train", "advantage.lam=-0.1"],
+        mentions=("advantage.lam",),
+    ),
+    Case(
+        "lr_zero", "out of range: lr = 0", ["train", "optimizer.lr=0"], mentions=("optimizer.lr",)
+    ),
+    Case("n_zero", "out of range: n = 0", ["train", "advantage.n=0"], mentions=("advantage.n",)),
+    Case(
+        "num_envs_zero",
+        "out of range: num_envs = 0",
+        ["train", "env.num_envs=0"],
+        mentions=("env.num_envs",),
+    ),
+    Case(
+        "gamma_nan",
+        "non-finite number: γ = nan",
+        ["train", "advantage.gamma=nan"],
+        mentions=("advantage.gamma",),
+    ),
+    Case(
+        "minibatch_larger_than_batch",
+        "incompatible: more minibatches than transitions",
+        ["train", "algo.minibatches=4096", "env.num_envs=2", "algo.rollout_steps=8"],
+        mentions=("algo.minibatches",),
+    ),
+    Case(
+        "checkpoint_other_shape",
+        "init.checkpoint from another network shape",
+        ["train", "init.checkpoint={last}", "network.hidden_sizes=[32]"],
+        mentions=("init.checkpoint",),
+        needs_training=True,
+    ),
+    Case(
+        "eval_missing_checkpoint",
+        "eval of a missing checkpoint",
+        ["eval", "checkpoint=/nonexistent.pt"],
+        run_dir=False,
+        tiny=False,
+        mentions=("/nonexistent.pt",),
+    ),
+    Case(
+        "truncated_checkpoint",
+        "eval of a truncated checkpoint",
+        ["eval", "checkpoint={truncated}"],
+        run_dir=False,
+        tiny=False,
+        mentions=("truncated",),
+        needs_training=True,
+    ),
+    Case(
+        "malicious_checkpoint",
+        "eval of a checkpoint crafted to run code on load",
+        ["eval", "checkpoint={evil}"],
+        run_dir=False,
+        tiny=False,
+        mentions=("refuses to unpickle",),
+    ),
+    Case(
+        "unwritable_output_dir",
+        "unwritable output dir (under a regular file)",
+        ["train", "hydra.run.dir={file}/run"],
+        run_dir=False,
+        mentions=("hydra.run.dir",),
+    ),
+    Case(
+        "resume_change_gamma",
+        "resume changing a non-resumable key",
+        ["train", "resume={trained}", "advantage.gamma=0.5"],
+        run_dir=False,
+        tiny=False,
+        mentions=("advantage.gamma",),
+        needs_training=True,
+    ),
+    Case(
+        "resume_without_checkpoint",
+        "resume of a dir without checkpoints",
+        ["train", "resume={empty}"],
+        run_dir=False,
+        tiny=False,
+        mentions=("last.pt",),
+    ),
+    Case(
+        "cuda_without_gpu",
+        "device=cuda without a GPU" + ("" if not _cuda_available() else " (GPU present: runs)"),
+        ["train", "device=cuda"],
+        mentions=("device",) if not _cuda_available() else (),
+        expect=EXIT_BAD_INPUT if not _cuda_available() else 0,
+    ),
+    Case(
+        "freeze_unknown_layer",
+        "init.freeze names no layer",
+        ["train", "init.freeze=[nosuchlayer]"],
+        mentions=("init.freeze",),
+    ),
+]
+
+
+def advrun_executable() -> str:
+    local = Path(sys.executable).with_name("advrun")
+    return str(local) if local.exists() else (shutil.which("advrun") or "advrun")
+
+
+def _write_evil_checkpoint(path: Path, marker: Path) -> None:
+    """A real torch zip checkpoint whose ``model`` entry runs ``touch marker`` when
+    unpickled by a loader that allows arbitrary globals."""
+    import pickle
+
+    import torch
+
+    class Evil:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return os.system, (f"touch {marker}",)
+
+    torch.save({"format_version": 1, "model": Evil(), "config": {}}, path, pickle_module=pickle)
+
+
+def prepare(tmp: Path, *, train: bool = True) -> Context:
+    """Files the cases need. ``train`` runs one tiny real training run (a few seconds)."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    trained = tmp / "trained"
+    last = trained / "checkpoints" / "last.pt"
+    truncated = tmp / "truncated.pt"
+    if train and not last.is_file():
+        subprocess.run(
+            [advrun_executable(), "train", *TINY, "device=cpu", f"hydra.run.dir={trained}"],
+            cwd=tmp,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        data = last.read_bytes()
+        truncated.write_bytes(data[: len(data) // 2])
+    marker = tmp / "MARKER"
+    evil = tmp / "evil.pt"
+    _write_evil_checkpoint(evil, marker)
+    regular = tmp / "a_regular_file"
+    regular.write_text("not a directory\n")
+    empty = tmp / "empty_run"
+    empty.mkdir(exist_ok=True)
+    return Context(tmp, trained, last, truncated, evil, marker, regular, empty)
+
+
+def _work_files(root: Path) -> set[Path]:
+    return {
+        p for p in root.rglob("*") if p.name.startswith("events.out.tfevents") or p.suffix == ".pt"
+    }
+
+
+def build_argv(case: Case, ctx: Context, case_dir: Path) -> tuple[list[str], list[str]]:
+    """The full argv after ``advrun`` and the case's own arguments (for display).
+
+    Each case works in its own directory: a case that resumes ``{trained}`` gets a copy
+    of the trained run, so cases can run in parallel and "work started?" only has to
+    look at the case's directory."""
+    values = {k: str(v) for k, v in vars(ctx).items()} | {"dir": str(case_dir)}
+    if any("{trained}" in a for a in case.args):
+        own = case_dir / "trained"
+        if not own.exists():
+            shutil.copytree(ctx.trained, own)
+        values["trained"] = str(own)
+    if any("{empty}" in a for a in case.args):
+        (case_dir / "empty_run").mkdir(exist_ok=True)
+        values["empty"] = str(case_dir / "empty_run")
+    own_args = [a.format(**values) for a in case.args[1:]]
+    keys = {a.split("=")[0] for a in own_args}
+    tiny = [a for a in TINY if a.split("=")[0] not in keys] if case.tiny else []
+    run_dir = [f"hydra.run.dir={case_dir / 'run'}"] if case.run_dir else []
+    return [case.args[0], *tiny, *own_args, *run_dir], [case.args[0], *own_args, *run_dir]
+
+
+def display(case: Case, ctx: Context, shown: list[str]) -> str:
+    """The command with the tiny overrides folded to ``<tiny>`` and temp paths shortened."""
+    shown = list(shown)
+    if case.tiny:
+        shown.insert(1, "<tiny>")
+    text = " ".join(shown).replace(str(ctx.tmp / "cases" / case.name), "<dir>")
+    text = text.replace(str(ctx.tmp), "<tmp>")
+    prog = "python -c <patch make_vec; advrun.cli.main()>" if case.simulated else "advrun"
+    return f"{prog} {text}"
+
+
+def run_case(case: Case, ctx: Context, timeout: float = 300) -> Result:
+    case_dir = ctx.tmp / "cases" / case.name
+    case_dir.mkdir(parents=True, exist_ok=True)
+    args, shown = build_argv(case, ctx, case_dir)
+    if case.simulated:
+        argv = [sys.executable, "-c", case.simulated, *args]
+    else:
+        argv = [advrun_executable(), *args]
+    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    before = _work_files(case_dir)
+    start = time.perf_counter()
+    proc = subprocess.run(
+        argv, cwd=case_dir, capture_output=True, text=True, timeout=timeout, env=env
+    )
+    seconds = time.perf_counter() - start
+    result = Result(
+        case,
+        display(case, ctx, shown),
+        proc.returncode,
+        proc.stderr,
+        bool(_work_files(case_dir) - before),
+        ctx.marker.exists(),
+        seconds,
+    )
+    _judge(result)
+    return result
+
+
+def run_cases(cases: list[Case], ctx: Context, jobs: int = 1) -> list[Result]:
+    """Run ``cases`` (``jobs`` subprocesses at a time); results in the order given."""
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(lambda c: run_case(c, ctx), cases))
+
+
+def _judge(r: Result) -> None:
+    case, err = r.case, r.stderr
+    if r.code != case.expect:
+        r.problems.append(f"exit {r.code}, expected {case.expect}")
+    if r.marker_created:
+        r.problems.append("the crafted checkpoint's payload ran")
+    if case.expect == EXIT_BAD_INPUT:
+        if r.work_started:
+            r.problems.append("work started (tfevents or checkpoint written)")
+        if "Traceback" in err:
+            r.problems.append("traceback on stderr")
+        if not case.hydra_message and not err.startswith("advrun: "):
+            r.problems.append("stderr does not start with 'advrun: '")
+        missing = [m for m in case.mentions if m not in err]
+        if missing:
+            r.problems.append(f"stderr does not mention {', '.join(missing)}")
+
+
+def message(stderr: str) -> str:
+    text = " ".join(stderr.split())
+    text = text.replace(HYDRA_HINT, "")
+    return text.strip()[:MESSAGE_CHARS]
+
+
+def table(results: list[Result]) -> str:
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = [
+        "| input | command | exit code | work started? | message |",
+        "|---|---|---|---|---|",
+    ]
+    for r in results:
+        code = str(r.code) if r.ok else f"{r.code} ✗ ({'; '.join(r.problems)})"
+        lines.append(
+            f"| {cell(r.case.label)} | `{cell(r.command)}` | {cell(code)} | "
+            f"{'yes' if r.work_started else 'no'} | {cell(message(r.stderr))} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--case", action="append", choices=[c.name for c in CASES])
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="cases run at once (default: cores)"
+    )
+    opts = parser.parse_args(argv)
+    cases = [c for c in CASES if not opts.case or c.name in opts.case]
+    tmp = Path(tempfile.mkdtemp(prefix="advrun-bad-inputs-"))
+    try:
+        ctx = prepare(tmp, train=any(c.needs_training for c in cases))
+        start = time.perf_counter()
+        results = run_cases(cases, ctx, opts.jobs)
+        wall = time.perf_counter() - start
+    finally:
+        if not opts.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(table(results))
+    bad = [r for r in results if not r.ok]
+    print(f"\n{len(results) - len(bad)}/{len(results)} cases as expected ({wall:.0f} s).")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

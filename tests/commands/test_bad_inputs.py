@@ -1,0 +1,89 @@
+"""Bad user input through the real console script: exit 2, one clean message, no work.
+
+The cases live in ``scripts/bad_inputs.py`` (which prints them as a table). Running all
+of them as subprocesses takes about 45 s on two cores, so this test runs a
+representative subset — one per kind of failure — and the script keeps the full list
+(``python scripts/bad_inputs.py``). Cases run two at a time in one module fixture.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_spec = importlib.util.spec_from_file_location(
+    "bad_inputs", Path(__file__).resolve().parents[2] / "scripts" / "bad_inputs.py"
+)
+assert _spec and _spec.loader
+bad_inputs = importlib.util.module_from_spec(_spec)
+sys.modules.setdefault("bad_inputs", bad_inputs)  # dataclasses look their module up
+_spec.loader.exec_module(bad_inputs)
+
+SUBSET = [
+    "unknown_env_id",  # env factory, with suggestions
+    "missing_dependency",  # optional extra (simulated)
+    "unknown_group_option",  # Hydra composition error
+    "wrong_type",  # Hydra composition error
+    "unknown_key_appended",  # +key: advrun's own unknown-key check
+    "gamma_above_1",  # range check
+    "minibatch_larger_than_batch",  # cross-field check
+    "checkpoint_other_shape",  # warm start
+    "truncated_checkpoint",  # eval: corrupt file
+    "malicious_checkpoint",  # eval: pickle payload must not run
+    "unwritable_output_dir",  # preflight before Hydra touches the disk
+    "resume_change_gamma",  # resume rules
+]
+BY_NAME = {c.name: c for c in bad_inputs.CASES}
+# A valid tiny run through the same machinery: proves "work started?" can say yes.
+CONTROL = bad_inputs.Case(
+    "control_valid_run", "a valid tiny run", ["train", "device=cpu"], expect=0
+)
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    ctx = bad_inputs.prepare(tmp_path_factory.mktemp("bad_inputs"))
+    cases = [BY_NAME[name] for name in SUBSET] + [CONTROL]
+    done = bad_inputs.run_cases(cases, ctx, jobs=min(4, os.cpu_count() or 1))
+    yield {r.case.name: r for r in done}
+
+
+def test_subset_names_exist() -> None:
+    assert set(SUBSET) <= set(BY_NAME)
+    assert len({c.name for c in bad_inputs.CASES}) == len(bad_inputs.CASES)
+
+
+@pytest.mark.parametrize("name", SUBSET)
+def test_bad_input_exits_2_before_any_work(name: str, results: dict[str, object]) -> None:
+    r = results[name]
+    case = r.case
+    assert r.code == case.expect, r.stderr
+    assert not r.work_started, "a tfevents file or checkpoint was written"
+    assert not r.marker_created, "the crafted checkpoint's payload ran"
+    assert "Traceback" not in r.stderr, r.stderr
+    if case.hydra_message:
+        assert any(m in r.stderr for m in case.mentions), r.stderr
+    else:
+        assert r.stderr.startswith("advrun: "), r.stderr
+    for mention in case.mentions:
+        assert mention in r.stderr, (mention, r.stderr)
+    assert r.ok, r.problems
+
+
+def test_control_run_is_seen_as_work(results: dict[str, object]) -> None:
+    r = results[CONTROL.name]
+    assert r.code == 0, r.stderr
+    assert r.work_started and r.ok
+
+
+def test_table_lists_every_result(results: dict[str, object]) -> None:
+    text = bad_inputs.table(list(results.values()))
+    lines = text.splitlines()
+    assert lines[0].startswith("| input | command | exit code | work started? | message |")
+    assert len(lines) == 2 + len(results)
+    assert all(line.count(" | ") >= 4 for line in lines[2:])
