@@ -24,12 +24,15 @@ def test_pyproject_lists_every_subpackage() -> None:
         tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
     )
     on_disk = (
-        {"advrun", "advrun.conf"}
-        | {"advrun." + p.parent.name for p in (ROOT / "advrun").glob("*/__init__.py")}
+        {"advrun.conf"}
         | {
-            "advrun.conf." + p.name
-            for p in (ROOT / "conf").iterdir()
-            if p.is_dir() and p.name != "__pycache__"
+            ".".join(p.parent.relative_to(ROOT).parts)
+            for p in (ROOT / "advrun").rglob("__init__.py")
+        }
+        | {
+            "advrun.conf." + ".".join(d.relative_to(ROOT / "conf").parts)
+            for d in (ROOT / "conf").rglob("*")
+            if d.is_dir() and d.name != "__pycache__"
         }
     )
     assert listed == on_disk

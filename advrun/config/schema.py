@@ -64,6 +64,9 @@ class EnvConfig:
     # auto | native | sync | async. ``auto`` uses gymnasium's native vector env when the
     # id has one (CartPole: numpy, millions of steps/s) and ``sync`` otherwise.
     vectorization: str = "auto"
+    # gymnasium | torch. ``torch`` runs advrun's torch-native batched versions of
+    # CartPole, Acrobot, MountainCar and Pendulum on the training device (GPU rollouts).
+    backend: str = "gymnasium"
     # Extra keyword arguments for ``gymnasium.make`` (e.g. ``continuous: true``).
     kwargs: dict[str, Any] = field(default_factory=dict)
     # Override the registered TimeLimit; null keeps the env's own.

@@ -18,6 +18,27 @@ from advrun.config.errors import ConfigError
 from advrun.config.schema import TrainConfig
 
 VECTORIZATIONS = ("auto", "native", "sync", "async")
+BACKENDS = ("gymnasium", "torch")
+
+
+def _check_backend(c: TrainConfig) -> None:
+    _check(
+        c.env.backend in BACKENDS,
+        "env.backend",
+        f"{c.env.backend!r} is not one of {', '.join(BACKENDS)}.",
+        "use env.backend=gymnasium, or env.backend=torch for the torch-native envs.",
+    )
+    if c.env.backend == "torch":
+        from advrun.envs.torch_envs import TORCH_ENVS
+
+        _check(
+            c.env.id in TORCH_ENVS,
+            "env.backend",
+            f"there is no torch-native implementation of {c.env.id}.",
+            f"use env.backend=gymnasium, or one of {', '.join(TORCH_ENVS)}.",
+        )
+
+
 # numpy seeds must fit in 32 bits; eval and per-env seeds are offset from ``seed``.
 MAX_SEED = 2**31 - 1
 
@@ -162,6 +183,7 @@ def validate(c: TrainConfig) -> None:
             "use env.vectorization=auto (native when gymnasium has it, else sync).",
         ),
         lambda: _at_least(c.env.max_episode_steps, 1, "env.max_episode_steps", allow_none=True),
+        lambda: _check_backend(c),
         lambda: _check(
             all(h >= 1 for h in c.network.hidden_sizes),
             "network.hidden_sizes",

@@ -15,12 +15,25 @@ from advrun.advantages import get_estimator
 from advrun.config.errors import ConfigError
 from advrun.config.schema import AdvantageConfig, EnvConfig, NetworkConfig, OptimizerConfig
 from advrun.envs import make_vec_env
+from advrun.envs.torch_envs import make_torch_vec_env
 from advrun.networks import ActorCritic, build_actor_critic
 from advrun.optim import make_optimizer
 from advrun.training.containers import enum_value
 
 
-def build_envs(env: EnvConfig, num_envs: int | None = None) -> gym.vector.VectorEnv:
+def build_envs(
+    env: EnvConfig, num_envs: int | None = None, device: torch.device | None = None
+) -> gym.vector.VectorEnv:
+    """Gymnasium vector envs (numpy, on the host) or, with ``env.backend=torch``, the
+    torch-native batched envs on ``device``."""
+    if env.backend == "torch":
+        return make_torch_vec_env(
+            env.id,
+            num_envs or env.num_envs,
+            device=device or "cpu",
+            max_episode_steps=env.max_episode_steps,
+            **dict(env.kwargs),
+        )
     return make_vec_env(
         env.id,
         num_envs or env.num_envs,

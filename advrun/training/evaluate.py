@@ -11,6 +11,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from advrun.envs.torch_envs import TorchVectorEnv
 from advrun.networks import ActorCritic
 
 # Safety valve for envs without a time limit.
@@ -30,6 +31,8 @@ def evaluate(
     n = envs.num_envs
     space = envs.single_action_space
     continuous = isinstance(space, gym.spaces.Box)
+    # Torch-native envs take and return tensors on the device; gymnasium's take numpy.
+    native = isinstance(envs, TorchVectorEnv)
     obs, _ = envs.reset(seed=seed)
     returns = np.zeros(n, dtype=np.float64)
     finished = np.zeros(n, dtype=bool)
@@ -37,12 +40,19 @@ def evaluate(
     model.eval()
     try:
         for _ in range(MAX_EVAL_STEPS):
-            x = torch.as_tensor(np.asarray(obs, dtype=np.float32), device=device)
+            x = torch.as_tensor(obs, dtype=torch.float32, device=device)
             action, _, _ = model.act(x, deterministic=deterministic)
-            act = action.cpu().numpy()
-            if continuous:
-                act = np.clip(act, space.low, space.high)
+            if native:
+                act = action
+                if continuous:
+                    act = act.clamp(float(space.low.min()), float(space.high.max()))
+            else:
+                act = action.cpu().numpy()
+                if continuous:
+                    act = np.clip(act, space.low, space.high)
             obs, reward, term, trunc, _ = envs.step(act)
+            if native:
+                reward, term, trunc = (x.cpu().numpy() for x in (reward, term, trunc))
             returns += np.where(finished, 0.0, reward)
             finished |= np.logical_or(term, trunc)
             if finished.all():

@@ -24,6 +24,7 @@ import torch
 from advrun.advantages import normalize
 from advrun.algos import UPDATES
 from advrun.config.schema import TrainConfig
+from advrun.envs.torch_envs import TorchVectorEnv
 from advrun.optim import lr_at, set_lr
 from advrun.training.atomic import atomic_write_json
 from advrun.training.batching import to_batch
@@ -36,6 +37,7 @@ from advrun.training.evaluate import evaluate
 from advrun.training.faults import TrainingDiverged, non_finite
 from advrun.training.progress import Progress
 from advrun.training.rollout import Rollout, RolloutCollector
+from advrun.training.rollout_torch import TorchRolloutCollector
 from advrun.training.signals import StopSignals
 from advrun.training.tb import TensorBoardLogger
 from advrun.training.warm_start import freeze, load_weights
@@ -65,8 +67,8 @@ class Trainer:
         self.device = resolve_device(enum_value(cfg.device))
         self.container = config_container(cfg)
 
-        self.envs = build_envs(cfg.env)
-        self.eval_envs = build_envs(cfg.env, num_envs=cfg.eval.episodes)
+        self.envs = build_envs(cfg.env, device=self.device)
+        self.eval_envs = build_envs(cfg.env, num_envs=cfg.eval.episodes, device=self.device)
         self.model = build_model(
             cfg.network, self.envs.single_observation_space, self.envs.single_action_space
         )
@@ -78,7 +80,10 @@ class Trainer:
         self.estimator = build_estimator(cfg.advantage)
         self.update_fn = UPDATES[enum_value(cfg.algo.name)]
         self.generator = torch.Generator().manual_seed(cfg.seed)
-        self.collector = RolloutCollector(self.envs, self.device, seed=cfg.seed)
+        collector_cls = (
+            TorchRolloutCollector if isinstance(self.envs, TorchVectorEnv) else RolloutCollector
+        )
+        self.collector = collector_cls(self.envs, self.device, seed=cfg.seed)
         self.stopper = EarlyStopper(
             cfg.early_stop.target_return, cfg.early_stop.patience, cfg.early_stop.min_delta
         )

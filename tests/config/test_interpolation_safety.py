@@ -39,6 +39,7 @@ ALLOWED = {
     "now",
     "hydra",
     "python_version",  # Hydra's: returns the interpreter's version string
+    "ray_pkg_version",  # hydra-ray-launcher's: returns an installed package's version
     "advrun.if_null",
 }
 
