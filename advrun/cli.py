@@ -21,6 +21,11 @@ COMMANDS = {
         "evaluate",
         "play a trained policy: advrun eval run=<run dir> [episodes=20]",
     ),
+    "report": (
+        "advrun.commands.report",
+        "report",
+        "compare a sweep's members: advrun report <sweep dir> [--group-by advantage]",
+    ),
 }
 
 USAGE = """usage: advrun <command> [key=value ...] [hydra flags]
@@ -35,6 +40,7 @@ examples:
   advrun train -m advantage=gae,nstep,mc seed=1,2,3
   advrun train experiment=ppo_pendulum
   advrun eval run=outputs/runs/<date>/<run> episodes=20
+  advrun report outputs/multirun/<date>/<sweep> --group-by advantage
   advrun train --help        # Hydra's config groups and options
 """
 

@@ -8,6 +8,7 @@ diverged (NaN/inf), 128+N interrupted by signal N (state saved, resumable).
 from __future__ import annotations
 
 import logging
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,9 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from advrun.commands.errors import clean_errors
+from advrun.commands.errors import clean_errors, mark_job_started
 from advrun.config import ConfigError, TrainConfig, conf_dir, register_configs, to_train_config
+from advrun.sweeps.members import in_multirun, member_overrides, record_failure
 from advrun.training import Trainer
 from advrun.training.checkpoint import load_checkpoint
 from advrun.training.faults import TrainingDiverged
@@ -85,6 +87,8 @@ def run_training(cfg: DictConfig, run_dir: str, overridden: list[str] | None = N
 
 @hydra.main(version_base="1.3", config_path=conf_dir(), config_name="train")
 def train(cfg: DictConfig) -> float:
+    if in_multirun():
+        return _sweep_member(cfg)
     with clean_errors():
         try:
             return run_training(cfg, HydraConfig.get().runtime.output_dir, _overridden_keys())
@@ -99,3 +103,20 @@ def train(cfg: DictConfig) -> float:
             sys.stderr.write(f"advrun: {err}\n")
             raise SystemExit(EXIT_DIVERGED) from None
     raise AssertionError("unreachable")
+
+
+def _sweep_member(cfg: DictConfig) -> float:
+    """One member of ``advrun train -m``: a failure (bad value, divergence, crash) is
+    recorded in the member's summary.json and printed with its overrides, and the member
+    returns NaN so the launcher and the other members carry on (advrun.sweeps.members
+    explains why a return, not an exception). A signal still stops the whole sweep."""
+    mark_job_started()
+    run_dir = HydraConfig.get().runtime.output_dir
+    try:
+        return run_training(cfg, run_dir, _overridden_keys())
+    except Interrupted as stop:
+        sys.stderr.write(f"advrun: {stop}; stopping the sweep (member state saved in {run_dir}).\n")
+        raise SystemExit(stop.exit_code) from None
+    except Exception as err:
+        record_failure(run_dir, err, member_overrides())
+        return math.nan

@@ -1,0 +1,90 @@
+"""``hydra/sweeper=ppo_search`` with SQLite storage survives a SIGKILL of the sweep: the
+same command, rerun, finishes the study (8 completed trials in all) and keeps the
+trials completed before the kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import hydra_plugins.hydra_optuna_sweeper  # noqa: F401  (dev extra)
+import optuna
+
+N_TRIALS = 8
+
+
+def _command(tiny, tmp_path: Path, storage: str, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "advrun",
+        "train",
+        "-m",
+        "hydra/sweeper=ppo_search",
+        f"hydra.sweeper.n_trials={N_TRIALS}",
+        "hydra.sweeper.n_jobs=1",
+        f"hydra.sweeper.storage={storage}",
+        "hydra.sweeper.study_name=resume_test",
+        *tiny(total_steps=1024),
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        *extra,
+    ]
+
+
+def _states(storage: str) -> dict[str, int]:
+    try:
+        study = optuna.load_study(study_name="resume_test", storage=storage)
+    except KeyError:
+        return {}
+    counts: dict[str, int] = {}
+    for t in study.get_trials(deepcopy=False):
+        counts[t.state.name] = counts.get(t.state.name, 0) + 1
+    return counts
+
+
+def test_killed_study_resumes_to_n_trials(tiny, tmp_path: Path) -> None:
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    cmd = _command(tiny, tmp_path, storage)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    log = (tmp_path / "first.log").open("w")
+    first = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + 120
+    try:
+        while _states(storage).get("COMPLETE", 0) < 2:
+            assert first.poll() is None, (tmp_path / "first.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "no trial completed in 120 s"
+            time.sleep(0.05)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    assert first.returncode == -signal.SIGKILL
+
+    study = optuna.load_study(study_name="resume_test", storage=storage)
+    before = {
+        t.number: (t.params, t.value)
+        for t in study.get_trials(deepcopy=False)
+        if t.state == optuna.trial.TrialState.COMPLETE
+    }
+    assert 2 <= len(before) < N_TRIALS, "the sweep must be killed mid-study"
+
+    rerun = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=240)
+    assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
+    assert "Resuming Optuna study 'resume_test'" in rerun.stdout + rerun.stderr
+
+    study = optuna.load_study(study_name="resume_test", storage=storage)
+    trials = study.get_trials(deepcopy=False)
+    complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert len(complete) == N_TRIALS
+    after = {t.number: (t.params, t.value) for t in complete}
+    for number, record in before.items():
+        assert after[number] == record  # earlier trials kept, unchanged
+    # Trials the kill left RUNNING are closed as FAIL, marked stale, and not counted.
+    assert not [t for t in trials if t.state == optuna.trial.TrialState.RUNNING]
+    stale = [t for t in trials if t.state == optuna.trial.TrialState.FAIL]
+    assert all(t.user_attrs.get("advrun_stale") for t in stale)
+    # The sweeper's summary of the finished study is written.
+    assert (tmp_path / "sweep" / "optimization_results.yaml").is_file()
