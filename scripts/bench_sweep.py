@@ -43,7 +43,9 @@ def sweep_command(args: argparse.Namespace, parallel: bool, sweep_dir: Path) -> 
         f"hydra.sweep.dir={sweep_dir}",
     ]
     if parallel:
-        cmd += ["hydra/launcher=parallel", f"hydra.launcher.n_jobs={args.n_jobs or args.members}"]
+        cmd += ["hydra/launcher=parallel"]
+        if args.n_jobs:  # default: the preset's n_jobs=-1, one worker per core
+            cmd.append(f"hydra.launcher.n_jobs={args.n_jobs}")
     return cmd
 
 
@@ -63,10 +65,12 @@ def run_sweep(args: argparse.Namespace, parallel: bool, sweep_dir: Path) -> tupl
 def main(argv: list[str] | None = None) -> dict[str, float]:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--members", type=int, default=4, help="sweep members (seeds), default 4")
-    p.add_argument("--total-steps", type=int, default=100_000, help="env steps per member")
+    # Members must be long next to a worker's ~3 s start-up (torch import) for parallel
+    # sweeps to pay off; 1M CartPole steps is ~12 s (docs/benchmarks.md).
+    p.add_argument("--total-steps", type=int, default=1_000_000, help="env steps per member")
     p.add_argument("--eval-episodes", type=int, default=20)
     p.add_argument("--repeats", type=int, default=3, help="sweeps per launcher (median)")
-    p.add_argument("--n-jobs", type=int, default=None, help="joblib workers (default: members)")
+    p.add_argument("--n-jobs", type=int, default=None, help="joblib workers (default: the preset's, one per core)")
     p.add_argument("--out", type=Path, default=None, help="keep sweep dirs here (default: tmp)")
     args = p.parse_args(argv)
 
