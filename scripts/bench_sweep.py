@@ -70,7 +70,12 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     p.add_argument("--total-steps", type=int, default=1_000_000, help="env steps per member")
     p.add_argument("--eval-episodes", type=int, default=20)
     p.add_argument("--repeats", type=int, default=3, help="sweeps per launcher (median)")
-    p.add_argument("--n-jobs", type=int, default=None, help="joblib workers (default: the preset's, one per core)")
+    p.add_argument(
+        "--n-jobs",
+        type=int,
+        default=None,
+        help="joblib workers (default: the preset's, one per core)",
+    )
     p.add_argument("--out", type=Path, default=None, help="keep sweep dirs here (default: tmp)")
     args = p.parse_args(argv)
 
