@@ -21,6 +21,7 @@ sweepers defined in the ``hydra_plugins`` namespace package; the callback runs i
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
@@ -59,6 +60,16 @@ def prepare_resume(storage: Any, study_name: str) -> tuple[int, int]:
     return finished, stale
 
 
+def _make_sqlite_dir(storage: Any) -> None:
+    """SQLite cannot create the folder of its file ("unable to open database file"):
+    create it, as advrun does for every other output path."""
+    prefix = "sqlite:///"
+    if isinstance(storage, str) and storage.startswith(prefix):
+        path = storage[len(prefix) :]
+        if path and path != ":memory:":
+            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
 class OptunaStudy(Callback):
     """Resume a stored study; give members short directory names.
 
@@ -82,6 +93,7 @@ class OptunaStudy(Callback):
         if "optuna" not in str(sweeper.get("_target_", "")).lower():
             return
         storage, study_name = sweeper.get("storage"), sweeper.get("study_name")
+        _make_sqlite_dir(storage)
         if storage is None or study_name is None:
             return
         finished, stale = prepare_resume(storage, study_name)

@@ -88,3 +88,21 @@ def test_killed_study_resumes_to_n_trials(tiny, tmp_path: Path) -> None:
     assert all(t.user_attrs.get("advrun_stale") for t in stale)
     # The sweeper's summary of the finished study is written.
     assert (tmp_path / "sweep" / "optimization_results.yaml").is_file()
+
+
+def test_search_with_the_parallel_launcher(tiny, tmp_path: Path) -> None:
+    """The shipped search space runs under joblib, and the study's SQLite folder is
+    created on demand."""
+    storage = f"sqlite:///{tmp_path / 'new_dir' / 'study.db'}"
+    cmd = _command(tiny, tmp_path, storage, "hydra/launcher=parallel")
+    cmd[cmd.index(f"hydra.sweeper.n_trials={N_TRIALS}")] = "hydra.sweeper.n_trials=4"
+    cmd[cmd.index("hydra.sweeper.n_jobs=1")] = "hydra.sweeper.n_jobs=2"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert _states(storage) == {"COMPLETE": 4}
+    study = optuna.load_study(study_name="resume_test", storage=storage)
+    for trial in study.trials:
+        assert 1e-4 <= trial.params["optimizer.lr"] <= 3e-3
+        assert 0.8 <= trial.params["advantage.lam"] <= 1.0
+        assert 0.1 <= trial.params["algo.clip_coef"] <= 0.3
