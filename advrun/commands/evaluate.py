@@ -53,7 +53,9 @@ def evaluate_checkpoint(c: EvalCommandConfig) -> np.ndarray:
         OmegaConf.merge(OmegaConf.structured(TrainConfig), data["config"])
     )
     assert isinstance(train_cfg, TrainConfig)
-    envs = build_envs(train_cfg.env, num_envs=c.num_envs or c.episodes, device=device)
+    envs = build_envs(
+        train_cfg.env, num_envs=c.num_envs or c.episodes, device=device, training=False
+    )
     try:
         model = build_model(
             train_cfg.network, envs.single_observation_space, envs.single_action_space

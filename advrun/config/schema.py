@@ -47,6 +47,11 @@ class Schedule(str, Enum):
     cosine = "cosine"
 
 
+class NetworkKind(str, Enum):
+    mlp = "mlp"
+    nature_cnn = "nature_cnn"
+
+
 class Activation(str, Enum):
     tanh = "tanh"
     relu = "relu"
@@ -73,12 +78,24 @@ class EnvConfig:
     max_episode_steps: int | None = None
     # The return that counts as solved; early stopping uses it by default.
     target_return: float | None = None
+    # null | atari. ``atari``: 84x84 grayscale, frame skip 4 (max-pooled), 30 no-op
+    # starts, 4 stacked uint8 frames; training envs also clip rewards to their sign and
+    # end episodes on life loss, eval envs play whole games with raw scores.
+    preprocess: str | None = None
+    # VecNormalize-style reward scaling: divide rewards by the running std of the
+    # discounted return (gamma = advantage.gamma) and clip to +-reward_clip.
+    # Episode statistics and eval returns stay in raw reward units.
+    normalize_reward: bool = False
+    reward_clip: float = 10.0
 
 
 @dataclass
 class NetworkConfig:
-    """MLP actor-critic. The policy head is chosen from the action space."""
+    """Actor-critic. The policy head is chosen from the action space."""
 
+    # mlp: flat observations into MLP trunks. nature_cnn: a shared Nature-DQN CNN
+    # encoder (image [C, H, W] observations, uint8 pixels scaled by 1/255) before them.
+    kind: NetworkKind = NetworkKind.mlp
     hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
     activation: Activation = Activation.tanh
     # One trunk feeding both heads, or separate actor and critic trunks.
@@ -86,6 +103,10 @@ class NetworkConfig:
     orthogonal_init: bool = True
     # Initial log standard deviation of the diagonal Gaussian (continuous actions).
     log_std_init: float = 0.0
+    # Normalise observations with running mean/var (stored in checkpoints) and clip
+    # the result to +-obs_clip.
+    normalize_obs: bool = False
+    obs_clip: float = 10.0
 
 
 @dataclass

@@ -39,6 +39,41 @@ def _check_backend(c: TrainConfig) -> None:
         )
 
 
+def _check_network_kind(c: TrainConfig) -> None:
+    """nature_cnn needs image observations; only known preprocessors are accepted."""
+    from advrun.envs.factory import PREPROCESSORS
+
+    _check(
+        c.env.preprocess is None or c.env.preprocess in PREPROCESSORS,
+        "env.preprocess",
+        f"{c.env.preprocess!r} is not one of {', '.join(PREPROCESSORS)}.",
+        "use env.preprocess=atari (Atari ids such as ALE/Pong-v5) or null.",
+    )
+    _check(
+        c.env.preprocess is None or c.env.backend == "gymnasium",
+        "env.preprocess",
+        f"preprocessing {c.env.preprocess!r} is not available for env.backend=torch.",
+        "use env.backend=gymnasium.",
+    )
+    kind = str(getattr(c.network.kind, "value", c.network.kind))
+    if kind == "nature_cnn":
+        _check(
+            c.env.preprocess == "atari",
+            "network.kind",
+            f"nature_cnn needs stacked image frames, but {c.env.id} is not set up as an "
+            "image env (env.preprocess is not atari).",
+            "use network=mlp for vector observations, or an Atari env "
+            "(e.g. experiment=ppo_pong, or env=atari_pong).",
+        )
+        _check(
+            not c.network.normalize_obs,
+            "network.normalize_obs",
+            "nature_cnn already scales pixels by 1/255; per-pixel running statistics "
+            "are not supported.",
+            "set network.normalize_obs=false.",
+        )
+
+
 # numpy seeds must fit in 32 bits; eval and per-env seeds are offset from ``seed``.
 MAX_SEED = 2**31 - 1
 
@@ -184,6 +219,9 @@ def validate(c: TrainConfig) -> None:
         ),
         lambda: _at_least(c.env.max_episode_steps, 1, "env.max_episode_steps", allow_none=True),
         lambda: _check_backend(c),
+        lambda: _check_network_kind(c),
+        lambda: _positive(c.env.reward_clip, "env.reward_clip", "10.0"),
+        lambda: _positive(c.network.obs_clip, "network.obs_clip", "10.0"),
         lambda: _check(
             all(h >= 1 for h in c.network.hidden_sizes),
             "network.hidden_sizes",

@@ -6,15 +6,26 @@ returns a dummy transition (reward 0, action ignored). Every gymnasium vector en
 supports this mode, including CartPole's native numpy one, and it gives the value of
 the final observation for free: it is the next row's value. The rollout collector
 masks the dummy transitions (see :mod:`advrun.training.rollout`).
+
+``preprocess="atari"`` applies the standard Atari pipeline (Machado et al. 2018 /
+SB3's ``AtariWrapper``): 30 random no-ops at reset, 4-frame skip with max-pooling of
+the last two frames, 84x84 grayscale, 4 stacked frames as ``uint8 [4, 84, 84]``, no
+sticky actions (as ``*NoFrameskip-v4``). Training envs also clip rewards to their sign
+and end an episode at each lost life; evaluation envs (``training=False``) keep raw
+scores and whole games. ale-py >= 0.10 ships ``AtariVectorEnv``, a C++ vector env that
+does all of this natively (threaded, no Python per frame); ``vectorization=auto``
+uses it. ``sync``/``async`` build the same pipeline from gymnasium's wrappers.
 """
 
 from __future__ import annotations
 
 import difflib
 import importlib
+from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 from gymnasium.error import (
     DependencyNotInstalled,
     NameNotFound,
@@ -95,6 +106,55 @@ def check_env_id(env_id: str) -> None:
         ) from None
 
 
+PREPROCESSORS = ("atari",)
+ATARI_FRAME_SKIP = 4
+ATARI_STACK = 4
+ATARI_SIZE = 84
+ATARI_NOOP_MAX = 30
+
+
+def _atari_wrappers(training: bool) -> list[Callable[[gym.Env], gym.Env]]:
+    """The Atari pipeline from gymnasium's wrappers (env built with ``frameskip=1``)."""
+    from gymnasium.wrappers import AtariPreprocessing, FrameStackObservation, TransformReward
+
+    def preprocess(env: gym.Env) -> gym.Env:
+        return AtariPreprocessing(
+            env,
+            noop_max=ATARI_NOOP_MAX,
+            frame_skip=ATARI_FRAME_SKIP,
+            screen_size=ATARI_SIZE,
+            terminal_on_life_loss=training,
+            grayscale_obs=True,
+            scale_obs=False,
+        )
+
+    wrappers: list[Callable[[gym.Env], gym.Env]] = [preprocess]
+    if training:
+        wrappers.append(lambda env: TransformReward(env, lambda r: float(np.sign(r))))
+    wrappers.append(lambda env: FrameStackObservation(env, ATARI_STACK))
+    return wrappers
+
+
+def _atari_kwargs(
+    mode: str, kwargs: dict[str, Any], max_episode_steps: int | None, training: bool
+) -> dict[str, Any]:
+    """Keyword arguments for an Atari env under ``preprocess=atari``."""
+    out = dict(kwargs)
+    out.setdefault("repeat_action_probability", 0.0)
+    if mode == "vector_entry_point":
+        out.update(reward_clipping=training, episodic_life=training)
+        out.setdefault("noop_max", ATARI_NOOP_MAX)
+        out.setdefault("frameskip", ATARI_FRAME_SKIP)
+        out.setdefault("stack_num", ATARI_STACK)
+        if max_episode_steps is not None:
+            out["max_num_frames_per_episode"] = max_episode_steps * out["frameskip"]
+    else:
+        out["frameskip"] = 1  # AtariPreprocessing skips frames itself
+        if max_episode_steps is not None:
+            out["max_episode_steps"] = max_episode_steps
+    return out
+
+
 def make_vec_env(
     env_id: str,
     num_envs: int,
@@ -102,12 +162,28 @@ def make_vec_env(
     vectorization: str = "auto",
     kwargs: dict[str, Any] | None = None,
     max_episode_steps: int | None = None,
+    preprocess: str | None = None,
+    training: bool = True,
 ) -> gym.vector.VectorEnv:
-    """``num_envs`` copies of ``env_id`` in NEXT_STEP autoreset mode (not yet reset)."""
+    """``num_envs`` copies of ``env_id`` in NEXT_STEP autoreset mode (not yet reset).
+
+    ``preprocess="atari"`` applies the Atari pipeline described in the module docstring
+    (``training`` picks reward clipping and life-loss episodes)."""
     check_env_id(env_id)
+    if preprocess is not None and preprocess not in PREPROCESSORS:
+        raise ConfigError(
+            "env.preprocess",
+            f"{preprocess!r} is not one of {', '.join(PREPROCESSORS)}.",
+            "use env.preprocess=atari or null.",
+        )
     mode = resolve_vectorization(env_id, vectorization)
     env_kwargs = dict(kwargs or {})
-    if max_episode_steps is not None:
+    wrappers: list[Callable[[gym.Env], gym.Env]] = []
+    if preprocess == "atari":
+        env_kwargs = _atari_kwargs(mode, env_kwargs, max_episode_steps, training)
+        if mode != "vector_entry_point":
+            wrappers = _atari_wrappers(training)
+    elif max_episode_steps is not None:
         env_kwargs["max_episode_steps"] = max_episode_steps
     try:
         if mode == "vector_entry_point":
@@ -118,6 +194,7 @@ def make_vec_env(
                 num_envs=num_envs,
                 vectorization_mode=mode,
                 vector_kwargs={"autoreset_mode": AutoresetMode.NEXT_STEP},
+                wrappers=wrappers or None,
                 **env_kwargs,
             )
     except DependencyNotInstalled as err:

@@ -1,19 +1,27 @@
-"""Actor-critic networks: MLP trunks, categorical / diagonal-Gaussian policy heads."""
+"""Actor-critic networks: MLP trunks (optionally behind a Nature CNN encoder and a
+running observation normaliser), categorical / diagonal-Gaussian policy heads."""
 
 from advrun.networks.actor_critic import (
+    NETWORK_KINDS,
     SUPPORTED_ACTION_SPACES,
     SUPPORTED_OBSERVATION_SPACES,
     ActorCritic,
     build_actor_critic,
 )
+from advrun.networks.cnn import NatureCNN
 from advrun.networks.mlp import ACTIVATIONS, MLP, make_activation
+from advrun.networks.normalize import RunningObsNorm, merge_moments
 
 __all__ = [
     "ACTIVATIONS",
     "MLP",
+    "NETWORK_KINDS",
     "SUPPORTED_ACTION_SPACES",
     "SUPPORTED_OBSERVATION_SPACES",
     "ActorCritic",
+    "NatureCNN",
+    "RunningObsNorm",
     "build_actor_critic",
     "make_activation",
+    "merge_moments",
 ]

@@ -1,4 +1,9 @@
-"""MLP actor-critic for Box observations and Discrete / Box action spaces."""
+"""Actor-critic for Box observations and Discrete / Box action spaces.
+
+Observations pass through ``_prep``: cast to the parameter dtype, optional running
+normalisation (:class:`~advrun.networks.normalize.RunningObsNorm`), then either an
+encoder (the Nature CNN for image stacks) or a flatten, and into the MLP trunks.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import torch
 from gymnasium import spaces
 from torch import Tensor, nn
 
+from advrun.networks.cnn import NatureCNN
 from advrun.networks.heads import (
     categorical_log_prob_entropy,
     categorical_sample,
@@ -20,9 +26,11 @@ from advrun.networks.heads import (
 )
 from advrun.networks.init import HIDDEN_GAIN, orthogonal_init_linears_
 from advrun.networks.mlp import MLP, make_activation
+from advrun.networks.normalize import RunningObsNorm
 
 SUPPORTED_OBSERVATION_SPACES: tuple[str, ...] = ("Box",)
 SUPPORTED_ACTION_SPACES: tuple[str, ...] = ("Discrete", "Box")
+NETWORK_KINDS: tuple[str, ...] = ("mlp", "nature_cnn")
 
 
 class ActorCritic(nn.Module):
@@ -35,6 +43,9 @@ class ActorCritic(nn.Module):
     * ``policy_head`` -- ``nn.Linear`` giving logits (discrete) or the Gaussian mean.
     * ``value_head`` -- ``nn.Linear`` giving ``V(s)``.
     * ``log_std`` -- ``nn.Parameter [action_dim]``, state-independent (continuous only).
+    * ``obs_norm`` -- optional :class:`RunningObsNorm` (buffers only, no parameters).
+    * ``encoder`` -- optional feature extractor shared by both trunks (e.g.
+      :class:`~advrun.networks.cnn.NatureCNN`); ``obs_dim`` is then its output width.
 
     Observations of any dtype are cast to the parameters' dtype; extra trailing
     observation dims (``[B, *obs_shape]``) are flattened. Continuous actions are flat
@@ -54,8 +65,12 @@ class ActorCritic(nn.Module):
         shared: bool,
         orthogonal_init: bool,
         log_std_init: float = 0.0,
+        obs_norm: RunningObsNorm | None = None,
+        encoder: nn.Module | None = None,
     ) -> None:
         super().__init__()
+        self.obs_norm = obs_norm
+        self.encoder = encoder
         if obs_dim <= 0 or action_dim <= 0:
             raise ValueError(
                 f"obs_dim and action_dim must be positive, got {obs_dim}, {action_dim}"
@@ -89,11 +104,15 @@ class ActorCritic(nn.Module):
     # --- internals ---------------------------------------------------------------------
 
     def _prep(self, obs: Tensor) -> Tensor:
-        """Cast to the parameter dtype and flatten ``[B, *shape]`` to ``[B, obs_dim]``,
-        each only when needed."""
+        """Cast to the parameter dtype (uint8 frames included), normalise when enabled,
+        then encode -- or flatten ``[B, *shape]`` to ``[B, obs_dim]`` when needed."""
         dtype = self.value_head.weight.dtype
         if obs.dtype != dtype:
             obs = obs.to(dtype)
+        if self.obs_norm is not None:
+            obs = self.obs_norm(obs)
+        if self.encoder is not None:
+            return self.encoder(obs)
         if obs.dim() > 2:
             obs = obs.flatten(1)
         return obs
@@ -192,8 +211,15 @@ def build_actor_critic(
     shared: bool,
     orthogonal_init: bool,
     log_std_init: float,
+    kind: str = "mlp",
+    normalize_obs: bool = False,
+    obs_clip: float = 10.0,
 ) -> ActorCritic:
     """Build an :class:`ActorCritic` for the given gymnasium spaces.
+
+    ``kind="nature_cnn"`` puts a shared :class:`NatureCNN` in front of the trunks; it
+    needs ``[C, H, W]`` image observations (e.g. 4 stacked 84x84 Atari frames).
+    ``normalize_obs`` adds a :class:`RunningObsNorm` clipped to ``+-obs_clip``.
 
     Box observations are flattened (``obs_dim = prod(shape)``). ``Discrete(n)`` actions
     get a categorical head over ``n`` logits; ``Box`` actions a diagonal Gaussian head
@@ -201,6 +227,22 @@ def build_actor_critic(
     to ``log_std_init``. Anything else raises ``ValueError`` naming the space.
     """
     obs_dim, action_dim, is_continuous = _space_dims(observation_space, action_space)
+    encoder: nn.Module | None = None
+    if kind == "nature_cnn":
+        shape = tuple(observation_space.shape or ())
+        if len(shape) != 3:
+            raise ValueError(
+                f"network kind nature_cnn needs [C, H, W] image observations, got {shape}"
+            )
+        encoder = NatureCNN(*shape)
+        obs_dim = encoder.out_dim
+    elif kind != "mlp":
+        raise ValueError(f"unknown network kind {kind!r}; expected one of {NETWORK_KINDS}")
+    obs_norm = (
+        RunningObsNorm(tuple(observation_space.shape or ()), clip=obs_clip)
+        if normalize_obs
+        else None
+    )
     return ActorCritic(
         obs_dim,
         action_dim,
@@ -210,4 +252,6 @@ def build_actor_critic(
         shared=shared,
         orthogonal_init=orthogonal_init,
         log_std_init=log_std_init,
+        obs_norm=obs_norm,
+        encoder=encoder,
     )

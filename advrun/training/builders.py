@@ -22,10 +22,15 @@ from advrun.training.containers import enum_value
 
 
 def build_envs(
-    env: EnvConfig, num_envs: int | None = None, device: torch.device | None = None
+    env: EnvConfig,
+    num_envs: int | None = None,
+    device: torch.device | None = None,
+    *,
+    training: bool = True,
 ) -> gym.vector.VectorEnv:
     """Gymnasium vector envs (numpy, on the host) or, with ``env.backend=torch``, the
-    torch-native batched envs on ``device``."""
+    torch-native batched envs on ``device``. ``training=False`` builds evaluation envs
+    (for ``env.preprocess=atari``: raw scores, whole games)."""
     if env.backend == "torch":
         return make_torch_vec_env(
             env.id,
@@ -40,6 +45,8 @@ def build_envs(
         vectorization=env.vectorization,
         kwargs=dict(env.kwargs),
         max_episode_steps=env.max_episode_steps,
+        preprocess=env.preprocess,
+        training=training,
     )
 
 
@@ -55,12 +62,17 @@ def build_model(
             shared=net.shared,
             orthogonal_init=net.orthogonal_init,
             log_std_init=net.log_std_init,
+            kind=enum_value(net.kind),
+            normalize_obs=net.normalize_obs,
+            obs_clip=net.obs_clip,
         )
     except ValueError as err:
+        kind = enum_value(net.kind)
         raise ConfigError(
-            "env.id",
-            f"the MLP actor-critic cannot handle this env's spaces ({err}).",
-            "pick an env with Box observations and Discrete or Box actions.",
+            "network.kind" if kind != "mlp" else "env.id",
+            f"the {kind} actor-critic cannot handle this env's spaces ({err}).",
+            "use network=nature_cnn only with image envs (e.g. env=atari_pong), and "
+            "network=mlp with Box observations; actions must be Discrete or Box.",
         ) from None
 
 

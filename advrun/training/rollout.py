@@ -11,6 +11,11 @@ transition. So, with ``obs[t]`` the observation the policy acted on at row ``t``
   ``valid = False`` and given ``terminated = done = True`` so it neither bootstraps
   nor lets the recursion of a later row leak into an earlier episode; the trainer
   drops it from the loss.
+
+Observations are stored in the observation space's dtype when it is ``uint8`` (Atari
+frames: a quarter of float32's memory; the network casts and scales them) and as
+float32 otherwise. With a :class:`~advrun.training.reward_scale.RewardScaler` the
+stored rewards are scaled; episode statistics always sum the raw rewards.
 """
 
 from __future__ import annotations
@@ -23,6 +28,13 @@ import torch
 
 from advrun.envs.snapshot import restore, snapshot
 from advrun.networks import ActorCritic
+from advrun.training.reward_scale import RewardScaler
+
+
+def buffer_dtype(space: gym.Space) -> np.dtype:
+    """uint8 observations stay uint8; everything else is stored as float32."""
+    dtype = getattr(space, "dtype", None)
+    return np.dtype(np.uint8) if dtype == np.uint8 else np.dtype(np.float32)
 
 
 @dataclass
@@ -51,8 +63,16 @@ class EpisodeStats:
 class RolloutCollector:
     """Steps ``envs`` with ``model`` and keeps the env state between rollouts."""
 
-    def __init__(self, envs: gym.vector.VectorEnv, device: torch.device, seed: int | None) -> None:
+    def __init__(
+        self,
+        envs: gym.vector.VectorEnv,
+        device: torch.device,
+        seed: int | None,
+        reward_scaler: RewardScaler | None = None,
+    ) -> None:
         self.envs = envs
+        self.reward_scaler = reward_scaler
+        self.obs_dtype = buffer_dtype(envs.single_observation_space)
         self.device = device
         self.num_envs = envs.num_envs
         space = envs.single_action_space
@@ -61,7 +81,7 @@ class RolloutCollector:
             self._low = np.asarray(space.low, dtype=np.float32)
             self._high = np.asarray(space.high, dtype=np.float32)
         obs, _ = envs.reset(seed=seed)
-        self.next_obs = np.asarray(obs, dtype=np.float32)
+        self.next_obs = np.asarray(obs, dtype=self.obs_dtype)
         # True where the previous step ended an episode: the next step is a dummy reset.
         self.autoreset = np.zeros(self.num_envs, dtype=bool)
         self.ep_return = np.zeros(self.num_envs, dtype=np.float64)
@@ -70,14 +90,17 @@ class RolloutCollector:
     def state_dict(self) -> dict:
         """Everything needed to continue bit-identically: the pending observation, the
         autoreset flags, the running episode sums and the envs' own state (None when the
-        env cannot be snapshotted)."""
-        return {
+        env cannot be snapshotted) and the reward scaler's accumulators."""
+        state = {
             "next_obs": torch.from_numpy(self.next_obs.copy()),
             "autoreset": torch.from_numpy(self.autoreset.copy()),
             "ep_return": torch.from_numpy(self.ep_return.copy()),
             "ep_length": torch.from_numpy(self.ep_length.copy()),
             "envs": snapshot(self.envs),
         }
+        if self.reward_scaler is not None:
+            state["reward_scaler"] = self.reward_scaler.state_dict()
+        return state
 
     def load_state_dict(self, state: dict) -> bool:
         """Restore :meth:`state_dict`; returns False when the env state was not saved
@@ -89,6 +112,8 @@ class RolloutCollector:
         self.autoreset = state["autoreset"].numpy().copy()
         self.ep_return = state["ep_return"].numpy().copy()
         self.ep_length = state["ep_length"].numpy().copy()
+        if self.reward_scaler is not None and "reward_scaler" in state:
+            self.reward_scaler.load_state_dict(state["reward_scaler"])
         return True
 
     def _to_env_action(self, action: torch.Tensor) -> np.ndarray:
@@ -100,7 +125,7 @@ class RolloutCollector:
     @torch.no_grad()
     def collect(self, model: ActorCritic, steps: int) -> tuple[Rollout, EpisodeStats]:
         n = self.num_envs
-        obs_buf = np.empty((steps, n, *self.next_obs.shape[1:]), dtype=np.float32)
+        obs_buf = np.empty((steps, n, *self.next_obs.shape[1:]), dtype=self.obs_dtype)
         rewards = np.empty((steps, n), dtype=np.float32)
         terminated = np.empty((steps, n), dtype=bool)
         done = np.empty((steps, n), dtype=bool)
@@ -120,7 +145,14 @@ class RolloutCollector:
             is_dummy = self.autoreset
             valid[t] = ~is_dummy
             ended = np.logical_or(term, trunc)
-            rewards[t] = reward
+            if self.reward_scaler is None:
+                rewards[t] = reward
+            else:
+                rewards[t] = self.reward_scaler(
+                    torch.from_numpy(np.asarray(reward, dtype=np.float64)),
+                    torch.from_numpy(ended),
+                    torch.from_numpy(~is_dummy),
+                ).numpy()
             terminated[t] = np.logical_or(term, is_dummy)
             done[t] = np.logical_or(ended, is_dummy)
 
@@ -133,7 +165,7 @@ class RolloutCollector:
                 self.ep_return[idx] = 0.0
                 self.ep_length[idx] = 0
             self.autoreset = ended
-            self.next_obs = np.asarray(obs, dtype=np.float32)
+            self.next_obs = np.asarray(obs, dtype=self.obs_dtype)
 
         last_value = model.value(torch.from_numpy(self.next_obs).to(self.device))
         values_t = torch.stack(values)

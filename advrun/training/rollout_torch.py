@@ -13,14 +13,22 @@ import torch
 
 from advrun.envs.torch_envs import TorchVectorEnv
 from advrun.networks import ActorCritic
+from advrun.training.reward_scale import RewardScaler
 from advrun.training.rollout import EpisodeStats, Rollout
 
 
 class TorchRolloutCollector:
     """Steps a :class:`TorchVectorEnv` with ``model``; keeps env state between rollouts."""
 
-    def __init__(self, envs: TorchVectorEnv, device: torch.device, seed: int | None) -> None:
+    def __init__(
+        self,
+        envs: TorchVectorEnv,
+        device: torch.device,
+        seed: int | None,
+        reward_scaler: RewardScaler | None = None,
+    ) -> None:
         self.envs = envs
+        self.reward_scaler = reward_scaler
         self.device = device
         self.num_envs = envs.num_envs
         space = envs.single_action_space
@@ -58,7 +66,10 @@ class TorchRolloutCollector:
             is_dummy = self.autoreset
             ended = term | trunc
             valid[t] = ~is_dummy
-            rewards[t] = reward
+            if self.reward_scaler is None:
+                rewards[t] = reward
+            else:
+                rewards[t] = self.reward_scaler(reward, ended, ~is_dummy)
             terminated[t] = term | is_dummy
             done[t] = ended | is_dummy
 
@@ -93,13 +104,16 @@ class TorchRolloutCollector:
     def state_dict(self) -> dict:
         """Pending observation, autoreset flags, running episode sums and the env's own
         state (physics, step counters, generator) — everything for an exact resume."""
-        return {
+        state = {
             "next_obs": self.next_obs.cpu(),
             "autoreset": self.autoreset.cpu(),
             "ep_return": self.ep_return.cpu(),
             "ep_length": self.ep_length.cpu(),
             "envs": {"torch_env": self.envs.state_dict()},
         }
+        if self.reward_scaler is not None:
+            state["reward_scaler"] = self.reward_scaler.state_dict()
+        return state
 
     def load_state_dict(self, state: dict) -> bool:
         self.envs.load_state_dict(state["envs"]["torch_env"])
@@ -108,4 +122,6 @@ class TorchRolloutCollector:
         self.autoreset = state["autoreset"].to(dev)
         self.ep_return = state["ep_return"].to(dev)
         self.ep_length = state["ep_length"].to(dev)
+        if self.reward_scaler is not None and "reward_scaler" in state:
+            self.reward_scaler.load_state_dict(state["reward_scaler"])
         return True

@@ -36,6 +36,7 @@ from advrun.training.early_stop import EarlyStopper
 from advrun.training.evaluate import evaluate
 from advrun.training.faults import TrainingDiverged, non_finite
 from advrun.training.progress import Progress
+from advrun.training.reward_scale import RewardScaler
 from advrun.training.rollout import Rollout, RolloutCollector
 from advrun.training.rollout_torch import TorchRolloutCollector
 from advrun.training.signals import StopSignals
@@ -68,7 +69,9 @@ class Trainer:
         self.container = config_container(cfg)
 
         self.envs = build_envs(cfg.env, device=self.device)
-        self.eval_envs = build_envs(cfg.env, num_envs=cfg.eval.episodes, device=self.device)
+        self.eval_envs = build_envs(
+            cfg.env, num_envs=cfg.eval.episodes, device=self.device, training=False
+        )
         self.model = build_model(
             cfg.network, self.envs.single_observation_space, self.envs.single_action_space
         )
@@ -83,7 +86,18 @@ class Trainer:
         collector_cls = (
             TorchRolloutCollector if isinstance(self.envs, TorchVectorEnv) else RolloutCollector
         )
-        self.collector = collector_cls(self.envs, self.device, seed=cfg.seed)
+        native = collector_cls is TorchRolloutCollector
+        scaler = (
+            RewardScaler(
+                self.envs.num_envs,
+                gamma=cfg.advantage.gamma,
+                clip=cfg.env.reward_clip,
+                device=self.device if native else "cpu",  # numpy rewards live on the host
+            )
+            if cfg.env.normalize_reward
+            else None
+        )
+        self.collector = collector_cls(self.envs, self.device, seed=cfg.seed, reward_scaler=scaler)
         self.stopper = EarlyStopper(
             cfg.early_stop.target_return, cfg.early_stop.patience, cfg.early_stop.min_delta
         )
@@ -174,6 +188,19 @@ class Trainer:
             self.generator,
         )
 
+    def _update_obs_norm(self, rollout: Rollout) -> None:
+        """Merge this iteration's real observations into the running obs statistics.
+
+        Runs after the update, so acting and learning within one iteration see the
+        same normalisation (PPO's first ratio is exactly 1); dummy reset rows are
+        left out. The stats are model buffers: checkpoints and eval carry them."""
+        norm = getattr(self.model, "obs_norm", None)
+        if norm is None:
+            return
+        t, n = rollout.valid.shape
+        obs = rollout.obs.reshape(t * n, *rollout.obs.shape[2:])
+        norm.update(obs[rollout.valid.reshape(-1)])
+
     def _check_finite(self, metrics: dict[str, float]) -> None:
         bad = non_finite(metrics, self.model)
         if bad is None:
@@ -248,6 +275,7 @@ class Trainer:
                     set_lr(self.optimizer, lr)
                     rollout, episodes = self.collector.collect(self.model, cfg.algo.rollout_steps)
                     metrics = self._learn(rollout)
+                    self._update_obs_norm(rollout)
                     prev_step = self.global_step
                     self.global_step += self.batch_steps
                     self.update += 1

@@ -23,7 +23,11 @@ EXPECTED_AT_LEAST = {
 }
 
 # Options that need an extra override to compose into a complete config.
-EXTRA = {("env", "gym"): ["env.id=CartPole-v1"]}
+EXTRA = {
+    ("env", "gym"): ["env.id=CartPole-v1"],
+    # The CNN only accepts image envs (validated); composing needs no ale-py.
+    ("network", "nature_cnn"): ["env=atari_pong"],
+}
 
 
 def options(group: str) -> list[str]:
