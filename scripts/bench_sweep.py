@@ -66,8 +66,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--members", type=int, default=4, help="sweep members (seeds), default 4")
     # Members must be long next to a worker's ~3 s start-up (torch import) for parallel
-    # sweeps to pay off; 1M CartPole steps is ~12 s (docs/benchmarks.md).
-    p.add_argument("--total-steps", type=int, default=1_000_000, help="env steps per member")
+    # sweeps to pay off: 2M CartPole steps is ~25 s a member, 1.84x on 2 cores; 1M
+    # (~12 s) gives 1.70x and 100k (~1.3 s) is slower in parallel (docs/benchmarks.md).
+    p.add_argument("--total-steps", type=int, default=2_000_000, help="env steps per member")
     p.add_argument("--eval-episodes", type=int, default=20)
     p.add_argument("--repeats", type=int, default=3, help="sweeps per launcher (median)")
     p.add_argument(
