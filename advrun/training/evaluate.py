@@ -13,6 +13,7 @@ import torch
 
 from advrun.envs.torch_envs import TorchVectorEnv
 from advrun.networks import ActorCritic
+from advrun.training.actions import EnvActions
 
 # Safety valve for envs without a time limit.
 MAX_EVAL_STEPS = 100_000
@@ -29,10 +30,9 @@ def evaluate(
 ) -> np.ndarray:
     """Return the undiscounted return of one episode per sub-env of ``envs``."""
     n = envs.num_envs
-    space = envs.single_action_space
-    continuous = isinstance(space, gym.spaces.Box)
     # Torch-native envs take and return tensors on the device; gymnasium's take numpy.
     native = isinstance(envs, TorchVectorEnv)
+    to_env_action = EnvActions(envs, device, native=native)
     obs, _ = envs.reset(seed=seed)
     returns = np.zeros(n, dtype=np.float64)
     finished = np.zeros(n, dtype=bool)
@@ -42,15 +42,7 @@ def evaluate(
         for _ in range(MAX_EVAL_STEPS):
             x = torch.as_tensor(obs, dtype=torch.float32, device=device)
             action, _, _ = model.act(x, deterministic=deterministic)
-            if native:
-                act = action
-                if continuous:
-                    act = act.clamp(float(space.low.min()), float(space.high.max()))
-            else:
-                act = action.cpu().numpy()
-                if continuous:
-                    act = np.clip(act, space.low, space.high)
-            obs, reward, term, trunc, _ = envs.step(act)
+            obs, reward, term, trunc, _ = envs.step(to_env_action(action))
             if native:
                 reward, term, trunc = (x.cpu().numpy() for x in (reward, term, trunc))
             returns += np.where(finished, 0.0, reward)

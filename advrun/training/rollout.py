@@ -28,6 +28,7 @@ import torch
 
 from advrun.envs.snapshot import restore, snapshot
 from advrun.networks import ActorCritic
+from advrun.training.actions import EnvActions
 from advrun.training.reward_scale import RewardScaler
 
 
@@ -75,11 +76,7 @@ class RolloutCollector:
         self.obs_dtype = buffer_dtype(envs.single_observation_space)
         self.device = device
         self.num_envs = envs.num_envs
-        space = envs.single_action_space
-        self.continuous = isinstance(space, gym.spaces.Box)
-        if self.continuous:
-            self._low = np.asarray(space.low, dtype=np.float32)
-            self._high = np.asarray(space.high, dtype=np.float32)
+        self.to_env_action = EnvActions(envs, device, native=False)
         obs, _ = envs.reset(seed=seed)
         self.next_obs = np.asarray(obs, dtype=self.obs_dtype)
         # True where the previous step ended an episode: the next step is a dummy reset.
@@ -116,12 +113,6 @@ class RolloutCollector:
             self.reward_scaler.load_state_dict(state["reward_scaler"])
         return True
 
-    def _to_env_action(self, action: torch.Tensor) -> np.ndarray:
-        out = action.cpu().numpy()
-        if self.continuous:
-            out = np.clip(out, self._low, self._high)
-        return out
-
     @torch.no_grad()
     def collect(self, model: ActorCritic, steps: int) -> tuple[Rollout, EpisodeStats]:
         n = self.num_envs
@@ -141,7 +132,7 @@ class RolloutCollector:
             log_probs.append(log_prob)
             values.append(value)
 
-            obs, reward, term, trunc, _ = self.envs.step(self._to_env_action(action))
+            obs, reward, term, trunc, _ = self.envs.step(self.to_env_action(action))
             is_dummy = self.autoreset
             valid[t] = ~is_dummy
             ended = np.logical_or(term, trunc)

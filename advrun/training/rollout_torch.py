@@ -13,6 +13,7 @@ import torch
 
 from advrun.envs.torch_envs import TorchVectorEnv
 from advrun.networks import ActorCritic
+from advrun.training.actions import EnvActions
 from advrun.training.reward_scale import RewardScaler
 from advrun.training.rollout import EpisodeStats, Rollout
 
@@ -31,11 +32,7 @@ class TorchRolloutCollector:
         self.reward_scaler = reward_scaler
         self.device = device
         self.num_envs = envs.num_envs
-        space = envs.single_action_space
-        self.continuous = hasattr(space, "low")
-        if self.continuous:
-            self._low = torch.as_tensor(space.low, device=device)
-            self._high = torch.as_tensor(space.high, device=device)
+        self.to_env_action = EnvActions(envs, device, native=True)
         obs, _ = envs.reset(seed=seed)
         self.next_obs = obs.to(device=device, dtype=torch.float32)
         n = self.num_envs
@@ -61,8 +58,7 @@ class TorchRolloutCollector:
             actions.append(action)
             log_probs.append(log_prob)
             values.append(value)
-            env_action = action.clamp(self._low, self._high) if self.continuous else action
-            obs, reward, term, trunc, _ = self.envs.step(env_action)
+            obs, reward, term, trunc, _ = self.envs.step(self.to_env_action(action))
             is_dummy = self.autoreset
             ended = term | trunc
             valid[t] = ~is_dummy
