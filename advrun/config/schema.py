@@ -149,6 +149,9 @@ class AlgoConfig:
     epochs: int = 4
     minibatches: int = 4
     clip_coef: float = 0.2
+    # Anneal clip_coef over training (linear: down to 0 at the end, as SB3's
+    # ``lin_0.1``); constant keeps it fixed.
+    clip_schedule: Schedule = Schedule.constant
     # Clip the value update around the old prediction (PPO); null disables.
     value_clip: float | None = None
     value_coef: float = 0.5

@@ -1,6 +1,6 @@
-"""Optimizer construction and learning-rate schedules."""
+"""Optimizer construction and annealing schedules (learning rate, clip range)."""
 
 from advrun.optim.factory import OPTIMIZERS, make_optimizer, set_lr
-from advrun.optim.schedules import SCHEDULES, lr_at
+from advrun.optim.schedules import SCHEDULES, anneal, lr_at
 
-__all__ = ["OPTIMIZERS", "SCHEDULES", "lr_at", "make_optimizer", "set_lr"]
+__all__ = ["OPTIMIZERS", "SCHEDULES", "anneal", "lr_at", "make_optimizer", "set_lr"]

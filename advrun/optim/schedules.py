@@ -1,12 +1,14 @@
-"""Learning-rate schedules as pure functions of training progress.
+"""Annealing schedules as pure functions of training progress.
 
+Used for the learning rate (``optimizer.schedule``) and for PPO's clip range
+(``algo.clip_schedule``; RL Baselines3 Zoo's Atari preset decays both linearly).
 ``progress`` is the fraction of training done, clamped to ``[0, 1]``; with
-``min_lr = base_lr * min_lr_ratio``:
+``end = start * end_ratio``:
 
-* ``constant``: ``base_lr``
-* ``linear``:   ``base_lr * (1 - progress * (1 - min_lr_ratio))`` -- from ``base_lr`` at 0
-  down to ``min_lr`` at 1.
-* ``cosine``:   ``min_lr + (base_lr - min_lr) * 0.5 * (1 + cos(pi * progress))``.
+* ``constant``: ``start``
+* ``linear``:   ``start * (1 - progress * (1 - end_ratio))`` -- from ``start`` at 0
+  down to ``end`` at 1.
+* ``cosine``:   ``end + (start - end) * 0.5 * (1 + cos(pi * progress))``.
 """
 
 from __future__ import annotations
@@ -22,25 +24,31 @@ def _name(value: object) -> str:
     return str(getattr(value, "value", value))
 
 
-def lr_at(progress: float, *, base_lr: float, schedule: str, min_lr_ratio: float = 0.0) -> float:
-    """Learning rate after ``progress`` (fraction of training done) under ``schedule``.
+def anneal(progress: float, *, start: float, schedule: str, end_ratio: float = 0.0) -> float:
+    """Value after ``progress`` (fraction of training done) under ``schedule``.
 
-    Raises ``ValueError`` for an unknown schedule, a NaN progress, or ``min_lr_ratio``
+    Raises ``ValueError`` for an unknown schedule, a NaN progress, or ``end_ratio``
     outside ``[0, 1]``.
     """
     key = _name(schedule).lower()
     if key not in SCHEDULES:
         raise ValueError(
-            f"unknown lr schedule {_name(schedule)!r}; expected one of: {', '.join(SCHEDULES)}"
+            f"unknown schedule {_name(schedule)!r}; expected one of: {', '.join(SCHEDULES)}"
         )
     if key == "constant":
-        return float(base_lr)
+        return float(start)
     if math.isnan(progress):
         raise ValueError("progress is NaN")
-    if not 0.0 <= min_lr_ratio <= 1.0:
-        raise ValueError(f"min_lr_ratio must be in [0, 1], got {min_lr_ratio}")
+    if not 0.0 <= end_ratio <= 1.0:
+        raise ValueError(f"the end ratio must be in [0, 1], got {end_ratio}")
     p = min(max(float(progress), 0.0), 1.0)
     if key == "linear":
-        return float(base_lr) * (1.0 - p * (1.0 - min_lr_ratio))
-    min_lr = base_lr * min_lr_ratio
-    return float(min_lr + (base_lr - min_lr) * 0.5 * (1.0 + math.cos(math.pi * p)))
+        return float(start) * (1.0 - p * (1.0 - end_ratio))
+    end = start * end_ratio
+    return float(end + (start - end) * 0.5 * (1.0 + math.cos(math.pi * p)))
+
+
+def lr_at(progress: float, *, base_lr: float, schedule: str, min_lr_ratio: float = 0.0) -> float:
+    """Learning rate after ``progress``: :func:`anneal` from ``base_lr`` down to
+    ``base_lr * min_lr_ratio``."""
+    return anneal(progress, start=base_lr, schedule=schedule, end_ratio=min_lr_ratio)

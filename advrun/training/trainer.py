@@ -11,6 +11,7 @@ component. Everything the run writes goes under ``run_dir``::
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -23,9 +24,9 @@ import torch
 
 from advrun.advantages import normalize
 from advrun.algos import UPDATES
-from advrun.config.schema import TrainConfig
+from advrun.config.schema import AlgoConfig, TrainConfig
 from advrun.envs.torch_envs import TorchVectorEnv
-from advrun.optim import lr_at, set_lr
+from advrun.optim import anneal, lr_at, set_lr
 from advrun.training.atomic import atomic_write_json
 from advrun.training.batching import to_batch
 from advrun.training.builders import build_envs, build_estimator, build_model, build_optimizer
@@ -168,6 +169,19 @@ class Trainer:
         save_checkpoint(self.ckpt_dir / name, self._state())
 
     # -- pieces of one iteration -------------------------------------------------
+    def _algo_now(self) -> AlgoConfig:
+        """The algo config for this update: ``clip_coef`` annealed by ``clip_schedule``
+        over the same progress fraction as the learning rate."""
+        algo = self.cfg.algo
+        if enum_value(algo.clip_schedule) == "constant":
+            return algo
+        clip = anneal(
+            self.update / self.num_updates,
+            start=algo.clip_coef,
+            schedule=enum_value(algo.clip_schedule),
+        )
+        return dataclasses.replace(algo, clip_coef=clip)
+
     def _learn(self, rollout: Rollout) -> dict[str, float]:
         advantages, returns = self.estimator(
             rollout.rewards,
@@ -179,14 +193,18 @@ class Trainer:
         batch = to_batch(rollout, advantages, returns)
         if self.cfg.advantage.normalize and len(batch) > 1:
             batch.advantages = normalize(batch.advantages)
-        return self.update_fn(
+        algo = self._algo_now()
+        metrics = self.update_fn(
             self.model,
             self.optimizer,
             batch,
-            self.cfg.algo,
+            algo,
             self.cfg.optimizer.max_grad_norm,
             self.generator,
         )
+        if algo is not self.cfg.algo:
+            metrics["clip_coef"] = algo.clip_coef
+        return metrics
 
     def _update_obs_norm(self, rollout: Rollout) -> None:
         """Merge this iteration's real observations into the running obs statistics.
@@ -249,7 +267,12 @@ class Trainer:
         returns: list[float],
         lengths: list[int],
     ) -> None:
-        scalars = {f"losses/{k}": v for k, v in metrics.items() if k != "updates"}
+        charts = {"clip_coef"}  # schedule values, not losses
+        scalars = {
+            f"{'charts' if k in charts else 'losses'}/{k}": v
+            for k, v in metrics.items()
+            if k != "updates"
+        }
         scalars.update({"charts/SPS": sps, "charts/learning_rate": lr})
         if returns:
             scalars["charts/episodic_return"] = float(np.mean(returns))

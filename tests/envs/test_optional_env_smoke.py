@@ -24,7 +24,38 @@ def test_atari_preprocessing_gives_stacked_uint8_frames(training: bool) -> None:
         envs.close()
 
 
-def test_atari_smoke_run(train_run, tmp_path: Path) -> None:
+@pytest.mark.parametrize("vectorization", ["auto", "sync"])
+def test_atari_training_envs_end_at_a_lost_life_and_clip_rewards(vectorization: str) -> None:
+    """Both pipelines (ale-py's native vector env and gymnasium's wrappers over opencv)
+    give life-loss episodes and sign-clipped rewards in training, whole games in eval."""
+
+    def play(training: bool) -> tuple[int, set[float]]:
+        envs = make_vec_env(
+            "ALE/Breakout-v5",
+            1,
+            vectorization=vectorization,
+            preprocess="atari",
+            training=training,
+        )
+        try:
+            envs.reset(seed=0)
+            ends, rewards = 0, set()
+            for i in range(400):  # FIRE now and then, else move right: loses lives fast
+                _, r, term, trunc, _ = envs.step(np.array([1 if i % 10 == 0 else 3]))
+                ends += int(term[0] or trunc[0])
+                rewards.add(float(r[0]))
+            return ends, rewards
+        finally:
+            envs.close()
+
+    train_ends, train_rewards = play(training=True)
+    eval_ends, _ = play(training=False)
+    assert train_ends >= 4 * max(eval_ends, 1)  # 5 lives per game
+    assert train_rewards <= {-1.0, 0.0, 1.0}
+
+
+@pytest.mark.parametrize("vectorization", ["auto", "sync"])
+def test_atari_smoke_run(train_run, tmp_path: Path, vectorization: str) -> None:
     run = train_run(
         tmp_path / "pong",
         experiment="ppo_pong",
@@ -34,6 +65,7 @@ def test_atari_smoke_run(train_run, tmp_path: Path) -> None:
         algo__minibatches=2,
         eval__episodes=1,
         env__max_episode_steps=100,
+        env__vectorization=vectorization,
     )
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["steps"] == 256
