@@ -2,32 +2,43 @@
 """Train the experiment presets over several seeds and compare with RL Baselines3 Zoo.
 
 Runs the installed ``advrun`` console script once per (preset, seed), then writes
-``docs/results.md`` (final eval returns next to the zoo's published PPO numbers) and
-one learning-curve PNG per preset under ``docs/results/``::
+``docs/results.md`` (final eval returns next to the zoo's published PPO numbers, with
+the median over seeds against each preset's target) and one learning-curve PNG per
+preset under ``docs/results/``::
 
     python scripts/bench_presets.py --preset ppo_cartpole --preset ppo_acrobot --seeds 1 2 3
+    python scripts/bench_presets.py --preset ppo_halfcheetah --seeds 1 2 3 --jobs 2
     python scripts/bench_presets.py --preset ppo_pong --seeds 1 --budget 50000   # shortened
-    python scripts/bench_presets.py --report-only          # re-render from outputs/bench
+    python scripts/bench_presets.py --report-only          # re-render from docs/results/data
 
-Runs land in ``<out>/<preset>/seed<k>/`` (a finished run is not repeated) and each
-preset's ``<out>/<preset>/meta.json`` records the budget used, so ``--report-only``
-re-renders the table from everything benchmarked so far. A run shorter than the
-preset's own ``total_steps`` is labelled *shortened* in the table. Before each run
-the script waits while ``/tmp/advrun_quiet.lock`` exists (shared-machine etiquette).
+Runs land in ``<out>/<preset>/seed<k>/`` (a finished run is not repeated). After the
+runs, each preset's seeds are harvested into ``docs/results/data/<preset>.json``: the
+command, budget, machine, package versions and commit, and per seed the run's
+``summary.json`` plus its eval curve read from the TensorBoard events. The table and
+PNGs are rendered from those files only, so ``--report-only`` reproduces the docs from
+what is committed. ``--jobs N`` trains N runs at once (one torch thread each; on a
+2-core machine use 2). Before each run the script waits while
+``/tmp/advrun_quiet.lock`` exists (shared-machine etiquette).
 Needs matplotlib (``pip install 'advrun[report]'``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime as dt
 import json
+import os
+import platform
 import shlex
 import shutil
 import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +47,8 @@ QUIET_LOCK = Path("/tmp/advrun_quiet.lock")
 ZOO_REPO = "https://github.com/DLR-RM/rl-baselines3-zoo"
 ZOO_BENCHMARK = f"{ZOO_REPO}/blob/0088472b8cb622732bdbc4aa3d0d0abde86c67ed/benchmark.md"
 ZOO_HYPERPARAMS = f"{ZOO_REPO}/blob/00128b5d46d497b772f3bd891ae9f520919e8971/hyperparams/ppo.yml"
+VERSIONED = ("advrun", "torch", "gymnasium", "mujoco", "ale-py", "box2d")
+TRAINING_POINTS = 200  # training-episode curve kept per seed (evenly thinned)
 
 
 @dataclass(frozen=True)
@@ -55,14 +68,17 @@ class Preset:
     budget: int  # the preset's own total_steps
     zoo: Zoo | None
     curve: str  # PNG name under docs/results/
+    # The median final eval return a full-budget run should reach: issue 6's bar where
+    # it sets one, else the env's solved threshold; None where neither exists.
+    target: float | None = None
 
 
 PRESETS: dict[str, Preset] = {
     "ppo_cartpole": Preset(
-        "CartPole-v1", "ppo", 200_000, Zoo("CartPole-v1", 500.0, 0.0, "100k"), "cartpole"
+        "CartPole-v1", "ppo", 200_000, Zoo("CartPole-v1", 500.0, 0.0, "100k"), "cartpole", 475.0
     ),
     "ppo_acrobot": Preset(
-        "Acrobot-v1", "ppo", 500_000, Zoo("Acrobot-v1", -73.506, 18.201, "1M"), "acrobot"
+        "Acrobot-v1", "ppo", 500_000, Zoo("Acrobot-v1", -73.506, 18.201, "1M"), "acrobot", -100.0
     ),
     "ppo_mountaincar": Preset(
         "MountainCar-v0",
@@ -70,9 +86,15 @@ PRESETS: dict[str, Preset] = {
         1_000_000,
         Zoo("MountainCar-v0", -110.423, 19.473, "1M"),
         "mountaincar",
+        -110.0,
     ),
     "ppo_pendulum": Preset(
-        "Pendulum-v1", "ppo", 500_000, Zoo("Pendulum-v1", -172.225, 104.159, "100k"), "pendulum"
+        "Pendulum-v1",
+        "ppo",
+        500_000,
+        Zoo("Pendulum-v1", -172.225, 104.159, "100k"),
+        "pendulum",
+        -250.0,
     ),
     "ppo_lunarlander": Preset(
         "LunarLander-v3",
@@ -80,6 +102,7 @@ PRESETS: dict[str, Preset] = {
         1_000_000,
         Zoo("LunarLander-v2", 242.119, 31.823, "1M"),
         "lunarlander",
+        200.0,
     ),
     "ppo_lunarlander_continuous": Preset(
         "LunarLander-v3 (continuous)",
@@ -87,6 +110,7 @@ PRESETS: dict[str, Preset] = {
         1_000_000,
         Zoo("LunarLanderContinuous-v2", 270.863, 32.072, "1M"),
         "lunarlander_continuous",
+        200.0,
     ),
     "ppo_halfcheetah": Preset(
         "HalfCheetah-v5",
@@ -94,6 +118,7 @@ PRESETS: dict[str, Preset] = {
         1_000_000,
         Zoo("HalfCheetah-v3", 5819.099, 663.530, "1M"),
         "halfcheetah",
+        1500.0,
     ),
     "ppo_hopper": Preset(
         "Hopper-v5", "ppo", 1_000_000, Zoo("Hopper-v3", 2410.435, 10.026, "1M"), "hopper"
@@ -114,6 +139,7 @@ PRESETS: dict[str, Preset] = {
 }
 
 
+# -- running ---------------------------------------------------------------------------
 def advrun_executable() -> str:
     local = Path(sys.executable).with_name("advrun")
     return str(local) if local.exists() else (shutil.which("advrun") or "advrun")
@@ -151,39 +177,88 @@ def run_one(preset: str, seed: int, budget: int | None, run_dir: Path, extra: li
     return json.loads(summary_file.read_text())
 
 
-def eval_curve(run_dir: Path, tag: str = "eval/episodic_return") -> tuple[list[int], list[float]]:
-    """One scalar series (default: the eval return) from a run's TensorBoard events."""
+# -- harvesting: outputs/bench -> docs/results/data ------------------------------------
+def scalar_series(run_dir: Path, tag: str) -> list[tuple[int, float]]:
+    """One scalar series from a run's TensorBoard events, read with TensorBoard's reader."""
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     acc = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})
     acc.Reload()
     if tag not in acc.Tags().get("scalars", []):
-        return [], []
-    events = acc.Scalars(tag)
-    return [e.step for e in events], [e.value for e in events]
+        return []
+    return [(e.step, e.value) for e in acc.Scalars(tag)]
 
 
-def plot_curves(
-    name: str, preset: Preset, runs: dict[int, Path], path: Path, shortened: bool = False
-) -> None:
-    """Eval return per seed; the zoo's number as a line (in the title for shortened runs,
-    where a line far above would flatten the curve)."""
+def _thin(points: list, keep: int) -> list:
+    if len(points) <= keep:
+        return points
+    return [points[round(i * (len(points) - 1) / (keep - 1))] for i in range(keep)]
+
+
+def machine() -> dict:
+    """Where the numbers came from: host, cores, package versions, commit."""
+    versions = {}
+    for name in VERSIONED:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions[name] = metadata.version(name)
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+        ).stdout.strip()
+    except OSError:
+        commit = ""
+    return {
+        "cpu": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "versions": versions,
+        "commit": commit,
+    }
+
+
+def harvest(out: Path, name: str, meta: dict) -> dict | None:
+    """Collect a preset's completed seeds under ``out`` into one JSON-able record."""
+    seeds = {}
+    for run_dir in sorted((out / name).glob("seed*")):
+        summary_file = run_dir / "summary.json"
+        if not summary_file.exists():
+            continue
+        summary = json.loads(summary_file.read_text())
+        if summary.get("status") != "completed":
+            continue
+        seeds[run_dir.name.removeprefix("seed")] = {
+            "summary": summary,
+            "eval": scalar_series(run_dir, "eval/episodic_return"),
+            "training": _thin(scalar_series(run_dir, "charts/episodic_return"), TRAINING_POINTS),
+            "finished": dt.datetime.fromtimestamp(summary_file.stat().st_mtime, dt.UTC)
+            .isoformat(timespec="minutes")
+            .replace("+00:00", "Z"),
+        }
+    if not seeds:
+        return None
+    return {"preset": name, **meta, "seeds": seeds}
+
+
+# -- rendering: docs/results/data -> docs/results.md + PNGs ---------------------------
+def plot_curves(name: str, preset: Preset, record: dict, path: Path) -> None:
+    """Eval return per seed; the zoo's number and the target as lines (the zoo's in the
+    title for shortened runs, where a line far above would flatten the curve)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    shortened = record["budget"] < preset.budget
     fig, ax = plt.subplots(figsize=(6, 3.6))
-    for seed, run_dir in sorted(runs.items()):
-        steps, values = eval_curve(run_dir)
-        if steps:
+    for seed, data in sorted(record["seeds"].items(), key=lambda kv: int(kv[0])):
+        if data["eval"]:
+            steps, values = zip(*data["eval"], strict=True)
             ax.plot(steps, values, marker="o", markersize=3, linewidth=1.2, label=f"seed {seed}")
-        if len(steps) < 3:  # a shortened run with too few evals: show training episodes too
-            steps, values = eval_curve(run_dir, "charts/episodic_return")
+        if len(data["eval"]) < 3 and data["training"]:  # too few evals: training episodes
+            steps, values = zip(*data["training"], strict=True)
+            label = f"seed {seed} training episodes"
             if preset.env_id.startswith("ALE/"):
-                label = f"seed {seed} training episodes (clipped, end at a lost life)"
-            else:
-                label = f"seed {seed} training episodes"
+                label += " (clipped, end at a lost life)"
             ax.plot(steps, values, linewidth=0.8, alpha=0.7, label=label)
     title = f"{name}: {preset.env_id}"
     if preset.zoo is not None and shortened:
@@ -197,6 +272,8 @@ def plot_curves(
             linewidth=1,
             label=f"zoo PPO {preset.zoo.env_id} @ {preset.zoo.timesteps}",
         )
+    if preset.target is not None and not shortened:
+        ax.axhline(preset.target, color="tab:red", linestyle=":", linewidth=1, label="target")
     ax.set_title(title, fontsize=10)
     ax.set_xlabel("env steps")
     ax.set_ylabel("eval return")
@@ -216,65 +293,88 @@ def _steps(n: float) -> str:
     return f"{n / 1e6:.3g}M" if n >= 1e6 else f"{n / 1e3:.0f}k"
 
 
-def report(out: Path, docs: Path) -> str:
-    """Render ``docs/results.md`` and the PNGs from every benchmarked preset."""
-    rows, commands = [], []
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def table_row(name: str, preset: Preset, record: dict) -> str:
+    summaries = [d["summary"] for d in record["seeds"].values()]
+    finals = [s["final_eval_return"] for s in summaries]
+    median = statistics.median(finals)
+    mean = statistics.fmean(finals)
+    std = statistics.pstdev(finals) if len(finals) > 1 else 0.0
+    steps = statistics.fmean(s["steps"] for s in summaries)
+    wall = statistics.median(s["wall_time_s"] for s in summaries)
+    budget = record["budget"]
+    shortened = budget < preset.budget
+    if preset.target is None:
+        target = "—"
+    else:
+        met = sum(f >= preset.target for f in finals)
+        verdict = "**met**" if median >= preset.target and not shortened else "not met"
+        target = f"{_fmt(preset.target)}: {verdict} ({met}/{len(finals)} seeds)"
+    notes = []
+    if shortened:
+        notes.append(f"**shortened** ({_steps(budget)} of the preset's {_steps(preset.budget)})")
+    early = sum(s["stop_reason"] == "target_return" for s in summaries)
+    if early:
+        notes.append(f"{early}/{len(summaries)} stopped at the env's target")
+    notes.append(f"{_duration(wall)}/seed (median wall, {record.get('jobs', 1)} at a time)")
+    if record.get("note"):
+        notes.append(record["note"])
+    zoo = preset.zoo
+    zoo_cell = f"{_fmt(zoo.mean)} ± {_fmt(zoo.std)} ({zoo.env_id}, {zoo.timesteps})"
+    return (
+        f"| `{name}` | {preset.env_id} | {_steps(budget)} (mean {_steps(steps)} run) "
+        f"| {len(finals)} | **{_fmt(median)}** | {_fmt(mean)} ± {_fmt(std)} | {target} "
+        f"| {zoo_cell if zoo else 'not found'} | {'; '.join(notes)} "
+        f"| [curve](results/{preset.curve}.png) |"
+    )
+
+
+def _provenance(records: list[dict]) -> list[str]:
+    lines = []
+    for record in records:
+        m = record.get("machine", {})
+        versions = ", ".join(f"{k} {v}" for k, v in m.get("versions", {}).items())
+        dates = sorted(d["finished"][:10] for d in record["seeds"].values())
+        when = dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
+        lines.append(
+            f"- `{record['preset']}`: {when}, {m.get('cores', '?')} cores "
+            f"({m.get('cpu', '?')}), Python {m.get('python', '?')}, {versions}, "
+            f"harvested at commit {m.get('commit') or '?'}"
+        )
+    return lines
+
+
+def report(data_dir: Path, docs: Path) -> str:
+    """Render ``docs/results.md`` and the PNGs from the harvested records."""
+    rows, commands, records = [], [], []
     for name, preset in PRESETS.items():
-        meta_file = out / name / "meta.json"
-        if not meta_file.exists():
+        record_file = data_dir / f"{name}.json"
+        if not record_file.exists():
             continue
-        meta = json.loads(meta_file.read_text())
-        runs = {
-            int(d.name.removeprefix("seed")): d
-            for d in sorted((out / name).glob("seed*"))
-            if (d / "summary.json").exists()
-        }
-        summaries = [json.loads((d / "summary.json").read_text()) for d in runs.values()]
-        summaries = [s for s in summaries if s.get("status") == "completed"]
-        if not summaries:
-            continue
-        finals = [s["final_eval_return"] for s in summaries]
-        mean = statistics.fmean(finals)
-        std = statistics.pstdev(finals) if len(finals) > 1 else 0.0
-        steps = statistics.fmean(s["steps"] for s in summaries)
-        wall = statistics.fmean(s["wall_time_s"] for s in summaries)
-        budget = meta["budget"]
-        notes = []
-        if budget < preset.budget:
-            full = _steps(preset.budget)
-            notes.append(f"**shortened** ({_steps(budget)} of the preset's {full})")
-        early = sum(s["stop_reason"] == "target_return" for s in summaries)
-        if early:
-            notes.append(f"{early}/{len(summaries)} stopped at the env's target")
-        notes.append(f"{wall:.0f} s/seed" if wall < 120 else f"{wall / 60:.1f} min/seed")
-        if meta.get("note"):
-            notes.append(meta["note"])
-        if meta.get("command"):
-            commands.append(f"    {meta['command']}")
-        zoo = preset.zoo
-        zoo_cell = (
-            f"{_fmt(zoo.mean)} ± {_fmt(zoo.std)} ({zoo.env_id}, {zoo.timesteps})"
-            if zoo
-            else "not found"
-        )
-        png = docs / "results" / f"{preset.curve}.png"
-        plot_curves(name, preset, runs, png, shortened=budget < preset.budget)
-        rows.append(
-            f"| `{name}` | {preset.env_id} | {preset.algo} | {_steps(budget)} "
-            f"(mean {_steps(steps)} run) | {len(summaries)} | {_fmt(mean)} ± {_fmt(std)} "
-            f"| {zoo_cell} | {'; '.join(notes)} | [curve](results/{png.name}) |"
-        )
+        record = json.loads(record_file.read_text())
+        records.append(record)
+        plot_curves(name, preset, record, docs / "results" / f"{preset.curve}.png")
+        rows.append(table_row(name, preset, record))
+        if record.get("command"):
+            commands.append(f"    {record['command']}")
     text = "\n".join(
         [
             "# Preset results",
             "",
-            "Generated by `python scripts/bench_presets.py` (see its docstring for the exact",
-            "commands); every number and curve below comes from runs of that script on a",
-            "2-core CPU machine. *Final eval return*: the last evaluation of each seed",
-            "(deterministic policy over `eval.episodes` episodes, stochastic for Atari), then",
-            "mean ± std **across seeds**. Runs stop early once the env's target return is",
-            "reached (`early_stop.target_return`), so the final return is then the first one",
-            "at or above the target.",
+            "Generated by `python scripts/bench_presets.py` (commands below); every number",
+            "and curve comes from runs of that script on the machine listed under",
+            "*Provenance*, and is re-rendered from the per-seed records it keeps in",
+            "[results/data/](results/data/) (`--report-only`). *Final eval return*: the last",
+            "evaluation of each seed (deterministic policy over `eval.episodes` episodes,",
+            "stochastic for Atari); the **median** over seeds is what the target is judged",
+            "on, mean ± std is across seeds. Runs stop early once the env's solved",
+            "threshold is reached (`early_stop.target_return`), so the final return is then",
+            "the first eval at or above it. *Target*: the bar issue 6 sets (Acrobot −100,",
+            "LunarLander 200, Pendulum −250, HalfCheetah 1,500 within the preset's budget),",
+            "else the env's solved threshold.",
             "",
             "*Zoo*: RL Baselines3 Zoo's published PPO result for the same task from",
             f"[benchmark.md]({ZOO_BENCHMARK}) — one trained agent, mean ± std over its eval",
@@ -282,14 +382,18 @@ def report(out: Path, docs: Path) -> str:
             "(LunarLander-v2, MuJoCo v3, `*NoFrameskip-v4`). Preset hyperparameters follow",
             f"[hyperparams/ppo.yml]({ZOO_HYPERPARAMS}) (each preset file cites its entry).",
             "",
-            "| preset | env | algo | budget | seeds | final eval return | zoo published "
-            "(env, budget) | notes | curve |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| preset | env | budget | seeds | median final eval | mean ± std | target "
+            "| zoo published (env, budget) | notes | curve |",
+            "|---|---|---|---|---|---|---|---|---|---|",
             *rows,
             "",
             "Reproduce (runs that already finished under `outputs/bench/` are reused):",
             "",
             *dict.fromkeys(commands),
+            "",
+            "Provenance (when each preset's seeds finished, where, with what):",
+            "",
+            *_provenance(records),
             "",
         ]
     )
@@ -297,35 +401,52 @@ def report(out: Path, docs: Path) -> str:
     return text
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", action="append", choices=sorted(PRESETS), default=[])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--budget", type=int, help="override total_steps (shortened run)")
+    parser.add_argument("--jobs", type=int, default=1, help="runs trained at the same time")
     parser.add_argument("--note", default="", help="free text for the table's notes column")
     parser.add_argument("--out", type=Path, default=ROOT / "outputs" / "bench")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs")
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("overrides", nargs="*", help="extra advrun overrides for every run")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    data_dir = args.docs / "results" / "data"
 
     if not args.report_only:
+        command = "python scripts/bench_presets.py " + shlex.join(
+            sys.argv[1:] if argv is None else argv
+        )
+        jobs = [(name, seed) for name in args.preset for seed in args.seeds]
+
+        def train(job: tuple[str, int]) -> None:
+            name, seed = job
+            start = time.perf_counter()
+            run_dir = args.out / name / f"seed{seed}"
+            s = run_one(name, seed, args.budget, run_dir, args.overrides)
+            print(
+                f"{name} seed {seed}: final {s['final_eval_return']:.1f} after "
+                f"{s['steps']} steps ({time.perf_counter() - start:.0f}s)",
+                flush=True,
+            )
+
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            list(pool.map(train, jobs))  # re-raises the first failure
+        data_dir.mkdir(parents=True, exist_ok=True)
         for name in args.preset:
-            budget = args.budget or PRESETS[name].budget
-            (args.out / name).mkdir(parents=True, exist_ok=True)
-            command = "python scripts/bench_presets.py " + shlex.join(sys.argv[1:])
-            meta = {"budget": budget, "seeds": args.seeds, "note": args.note, "command": command}
-            (args.out / name / "meta.json").write_text(json.dumps(meta, indent=2))
-            for seed in args.seeds:
-                start = time.perf_counter()
-                run_dir = args.out / name / f"seed{seed}"
-                s = run_one(name, seed, args.budget, run_dir, args.overrides)
-                print(
-                    f"{name} seed {seed}: final {s['final_eval_return']:.1f} after "
-                    f"{s['steps']} steps ({time.perf_counter() - start:.0f}s)",
-                    flush=True,
-                )
-    print(report(args.out, args.docs))
+            meta = {
+                "budget": args.budget or PRESETS[name].budget,
+                "note": args.note,
+                "command": command,
+                "jobs": min(max(1, args.jobs), len(jobs)),
+                "machine": machine(),
+            }
+            record = harvest(args.out, name, meta)
+            if record is not None:
+                (data_dir / f"{name}.json").write_text(json.dumps(record, indent=1) + "\n")
+    print(report(data_dir, args.docs))
     return 0
 
 

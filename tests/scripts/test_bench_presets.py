@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
+import statistics
 import sys
 from pathlib import Path
 
@@ -39,15 +41,88 @@ def test_table_budget_and_env_match_the_preset(compose_train, name: str) -> None
     assert preset.env_id.split(" ")[0] == cfg.env.id
 
 
-def test_report_from_a_finished_run(trained_run: Path, tmp_path: Path) -> None:
+def _harvest_tiny(bench, trained_run: Path, tmp_path: Path, budget: int) -> tuple[Path, Path]:
+    out, docs = tmp_path / "bench", tmp_path / "docs"
+    (out / "ppo_cartpole").mkdir(parents=True)
+    (out / "ppo_cartpole" / "seed1").symlink_to(trained_run, target_is_directory=True)
+    (out / "ppo_cartpole" / "seed2").mkdir()  # an unfinished run: left out
+    record = bench.harvest(out, "ppo_cartpole", {"budget": budget, "command": "cmd"})
+    data = docs / "results" / "data"
+    data.mkdir(parents=True)
+    (data / "ppo_cartpole.json").write_text(json.dumps(record))
+    return data, docs
+
+
+def test_harvest_keeps_summary_and_eval_curve(trained_run: Path, tmp_path: Path) -> None:
+    data, _ = _harvest_tiny(bench, trained_run, tmp_path, 256)
+    record = json.loads((data / "ppo_cartpole.json").read_text())
+    assert list(record["seeds"]) == ["1"]
+    seed = record["seeds"]["1"]
+    summary = json.loads((trained_run / "summary.json").read_text())
+    assert seed["summary"] == summary
+    assert [step for step, _ in seed["eval"]] == [128, 256]  # eval.interval=128
+    assert seed["eval"][-1][1] == pytest.approx(summary["final_eval_return"])
+    assert record["budget"] == 256 and record["command"] == "cmd"
+
+
+def test_report_renders_from_the_records_alone(trained_run: Path, tmp_path: Path) -> None:
+    import matplotlib  # noqa: F401  (report extra, in dev)
+
+    data, docs = _harvest_tiny(bench, trained_run, tmp_path, 256)
+    shutil.rmtree(tmp_path / "bench")  # the runs are gone; the record is enough
+    text = bench.report(data, docs)
+    row = next(line for line in text.splitlines() if line.startswith("| `ppo_cartpole`"))
+    assert "**shortened**" in row and "500.0 ± 0.0 (CartPole-v1, 100k)" in row
+    assert "475.0: not met" in row  # a shortened run never meets its target
+    assert (docs / "results" / "cartpole.png").stat().st_size > 1000
+    assert (docs / "results.md").read_text() == text
+
+
+def _record(finals: list[float], budget: int) -> dict:
+    return {
+        "budget": budget,
+        "seeds": {
+            str(i): {
+                "summary": {
+                    "final_eval_return": f,
+                    "steps": budget,
+                    "wall_time_s": 60.0,
+                    "stop_reason": "total_steps",
+                },
+                "eval": [],
+                "training": [],
+            }
+            for i, f in enumerate(finals, 1)
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("finals", "verdict"),
+    [
+        ([1600.0, 1400.0, 1550.0], "**met** (2/3 seeds)"),  # median 1550 >= 1500
+        ([1600.0, 1400.0, 1450.0], "not met (1/3 seeds)"),  # median 1450 < 1500
+    ],
+)
+def test_target_is_judged_on_the_median(finals: list[float], verdict: str) -> None:
+    row = bench.table_row(
+        "ppo_halfcheetah", bench.PRESETS["ppo_halfcheetah"], _record(finals, 1_000_000)
+    )
+    assert f"1500: {verdict}" in row
+    assert f"**{statistics.median(finals):.0f}**" in row
+
+
+def test_main_trains_seeds_in_parallel_and_writes_the_docs(tmp_path: Path, capsys) -> None:
     import matplotlib  # noqa: F401  (report extra, in dev)
 
     out, docs = tmp_path / "bench", tmp_path / "docs"
-    (out / "ppo_cartpole").mkdir(parents=True)
-    (out / "ppo_cartpole" / "meta.json").write_text(json.dumps({"budget": 256, "seeds": [1]}))
-    (out / "ppo_cartpole" / "seed1").symlink_to(trained_run, target_is_directory=True)
-    text = bench.report(out, docs)
-    row = next(line for line in text.splitlines() if line.startswith("| `ppo_cartpole`"))
-    assert "**shortened**" in row and "500.0 ± 0.0 (CartPole-v1, 100k)" in row
-    assert (docs / "results" / "cartpole.png").stat().st_size > 1000
-    assert (docs / "results.md").read_text() == text
+    tiny = ["env.num_envs=2", "algo.rollout_steps=32", "eval.episodes=2", "eval.interval=0"]
+    args = [*tiny, "--preset", "ppo_cartpole", "--seeds", "1", "2", "--jobs", "2"]
+    assert bench.main([*args, "--budget", "128", "--out", str(out), "--docs", str(docs)]) == 0
+    record = json.loads((docs / "results" / "data" / "ppo_cartpole.json").read_text())
+    assert sorted(record["seeds"]) == ["1", "2"] and record["jobs"] == 2
+    assert {s["summary"]["steps"] for s in record["seeds"].values()} == {128}
+    assert record["machine"]["versions"]["torch"]
+    assert "--jobs 2" in record["command"]
+    assert "| `ppo_cartpole` |" in (docs / "results.md").read_text()
+    assert "ppo_cartpole seed 2: final" in capsys.readouterr().out
