@@ -3,7 +3,9 @@
 Builds a wheel from this checkout, installs it with ``--no-deps`` into a fresh venv
 that sees the current environment's dependencies (torch, gymnasium, ...) through a
 ``.pth`` path entry but not the editable install of advrun, and runs the installed
-console script from an unrelated directory.
+console script from an unrelated directory. A second venv sees the same dependencies
+minus the optional env packages (MuJoCo, Box2D, ale-py): the presets that need them
+must stop with exit 2 naming the extra to install.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import sysconfig
 import tomllib
 import venv
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,8 +41,9 @@ def test_pyproject_lists_every_subpackage() -> None:
     assert listed == on_disk
 
 
-def test_wheel_install_finds_configs_and_trains(tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dist = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [
             sys.executable,
@@ -55,14 +60,15 @@ def test_wheel_install_finds_configs_and_trains(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
-    wheel = next(dist.glob("advrun-*.whl"))
+    return next(dist.glob("advrun-*.whl"))
 
-    env_dir = tmp_path / "venv"
+
+def _venv_with_wheel(env_dir: Path, wheel: Path, deps: Path) -> Path:
+    """A venv holding only the built wheel; ``deps`` is on its path for everything else
+    (as a plain path entry, so the editable advrun finder's .pth is not processed)."""
     venv.create(env_dir, with_pip=False)
     site = next(env_dir.glob("lib/python*/site-packages"))
-    # Dependencies come from the current environment; its .pth files (the editable
-    # advrun finder) are not processed for a plain path entry.
-    (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    (site / "deps.pth").write_text(f"{deps}\n")
     subprocess.run(
         [
             sys.executable,
@@ -78,6 +84,12 @@ def test_wheel_install_finds_configs_and_trains(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
+    return site
+
+
+def test_wheel_install_finds_configs_and_trains(wheel: Path, tmp_path: Path) -> None:
+    env_dir = tmp_path / "venv"
+    site = _venv_with_wheel(env_dir, wheel, Path(sysconfig.get_paths()["purelib"]))
     python = env_dir / "bin" / "python"
     work = tmp_path / "elsewhere"
     work.mkdir()
@@ -123,3 +135,38 @@ def test_wheel_install_finds_configs_and_trains(tmp_path: Path) -> None:
     )
     assert (run_dir / "summary.json").is_file()
     assert (run_dir / ".hydra" / "config.yaml").is_file()
+
+
+# Top-level entries of site-packages that the box2d, mujoco and atari extras install.
+OPTIONAL = ("Box2D", "box2d", "mujoco", "ale_py", "cv2", "opencv")
+
+
+@pytest.mark.parametrize(
+    ("preset", "extra"),
+    [("ppo_halfcheetah", "mujoco"), ("ppo_lunarlander", "box2d"), ("ppo_pong", "atari")],
+)
+def test_missing_extra_is_named(wheel: Path, tmp_path: Path, preset: str, extra: str) -> None:
+    purelib = Path(sysconfig.get_paths()["purelib"])
+    deps = tmp_path / "deps"  # the dependencies, less the optional env packages
+    deps.mkdir()
+    for entry in purelib.iterdir():
+        if not entry.name.startswith(OPTIONAL) and entry.suffix != ".pth":
+            (deps / entry.name).symlink_to(entry)
+    env_dir = tmp_path / "venv"
+    _venv_with_wheel(env_dir, wheel, deps)
+    run_dir = tmp_path / "run"
+    proc = subprocess.run(
+        [
+            str(env_dir / "bin" / "advrun"),
+            "train",
+            f"experiment={preset}",
+            "progress=false",
+            f"hydra.run.dir={run_dir}",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert f"pip install 'advrun[{extra}]'" in proc.stderr
+    assert not (run_dir / "checkpoints").exists()  # stopped before any work
