@@ -38,7 +38,7 @@ commands:
 examples:
   advrun train env=cartpole
   advrun train -m advantage=gae,nstep,mc seed=1,2,3
-  advrun train experiment=ppo_pendulum
+  advrun train experiment=ppo_pendulum   # (or +experiment=ppo_pendulum)
   advrun eval run=outputs/runs/<date>/<run> episodes=20
   advrun report outputs/multirun/<date>/<sweep> --group-by advantage
   advrun train --help        # Hydra's config groups and options
@@ -48,6 +48,13 @@ examples:
 def usage() -> str:
     lines = [f"  {name:<7} {help_}" for name, (_, _, help_) in COMMANDS.items()]
     return USAGE.format(commands="\n".join(lines))
+
+
+def _experiment_alias(arg: str) -> str:
+    """``+experiment=X`` (the spelling sheeprl and lightning-hydra-template users type)
+    means ``experiment=X`` here: the group already has a ``null`` default, so Hydra's
+    append syntax would fail with "Multiple values for experiment"."""
+    return arg[1:] if arg.startswith("+experiment=") else arg
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -65,6 +72,8 @@ def main(argv: list[str] | None = None) -> None:
         except ConfigError as err:
             sys.stderr.write(f"advrun: {err}\n")
             raise SystemExit(errors.EXIT_BAD_INPUT) from None
+    if name == "train":
+        args = [_experiment_alias(a) for a in args]
     module_name, attr, _ = COMMANDS[name]
     task = getattr(importlib.import_module(module_name), attr)
     saved_argv = sys.argv

@@ -71,3 +71,15 @@ def test_python_dash_m_help(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "usage: advrun" in proc.stdout
     assert "train" in proc.stdout and "eval" in proc.stdout
+
+
+@pytest.mark.parametrize("spelling", ["experiment", "+experiment"])
+def test_experiment_preset_with_or_without_plus(cli, tiny, tmp_path: Path, spelling: str) -> None:
+    """``+experiment=`` (sheeprl's spelling) selects the preset like ``experiment=``."""
+    import yaml
+
+    run = tmp_path / "run"
+    cli(["train", f"{spelling}=ppo_acrobot", *tiny(), f"hydra.run.dir={run}"])
+    cfg = yaml.safe_load((run / ".hydra" / "config.yaml").read_text())
+    assert cfg["env"]["id"] == "Acrobot-v1"
+    assert cfg["advantage"]["lam"] == 0.94  # the preset's value, not the default 0.95
