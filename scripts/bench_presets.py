@@ -11,7 +11,8 @@ preset under ``docs/results/``::
     python scripts/bench_presets.py --preset ppo_pong --seeds 1 --budget 50000   # shortened
     python scripts/bench_presets.py --report-only          # re-render from docs/results/data
 
-Runs land in ``<out>/<preset>/seed<k>/`` (a finished run is not repeated). After the
+Runs land in ``<out>/<preset>/seed<k>/`` (a finished run is not repeated while
+``.hydra/config.yaml`` still matches what the preset composes to). After the
 runs, each preset's seeds are harvested into ``docs/results/data/<preset>.json``: the
 command, budget, machine, package versions and commit, and per seed the run's
 ``summary.json`` plus its eval curve read from the TensorBoard events. The table and
@@ -35,6 +36,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -43,6 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 QUIET_LOCK = Path("/tmp/advrun_quiet.lock")
+_HYDRA_LOCK = threading.Lock()
 
 ZOO_REPO = "https://github.com/DLR-RM/rl-baselines3-zoo"
 ZOO_BENCHMARK = f"{ZOO_REPO}/blob/0088472b8cb622732bdbc4aa3d0d0abde86c67ed/benchmark.md"
@@ -151,25 +154,62 @@ def wait_for_quiet(poll_s: float = 30.0) -> None:
         time.sleep(poll_s)
 
 
+def config_drift(run_dir: Path, overrides: list[str]) -> str | None:
+    """The first top-level config key where the run's stored ``.hydra/config.yaml``
+    differs from what ``overrides`` compose to now (None when they agree), so a
+    finished run is reused only while its preset and the defaults are unchanged.
+    Both sides are read through today's schema, so a field added since the run (with
+    a default that keeps the old behaviour) is not a difference."""
+    import hydra
+    import yaml
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
+    from advrun.config import conf_dir, register_configs
+    from advrun.config.schema import TrainConfig
+
+    def typed(cfg: object) -> dict:
+        merged = OmegaConf.merge(OmegaConf.structured(TrainConfig), cfg)
+        return OmegaConf.to_container(merged, enum_to_str=True)
+
+    stored_file = run_dir / ".hydra" / "config.yaml"
+    if not stored_file.exists():
+        return ".hydra/config.yaml missing"
+    stored = typed(yaml.safe_load(stored_file.read_text()))
+    with _HYDRA_LOCK:  # Hydra's global state; --jobs runs this from several threads
+        register_configs()
+        GlobalHydra.instance().clear()
+        try:
+            with hydra.initialize_config_dir(config_dir=conf_dir(), version_base="1.3"):
+                now = typed(hydra.compose("train", overrides=overrides))
+        finally:
+            GlobalHydra.instance().clear()
+    return next((k for k in sorted(set(now) | set(stored)) if now.get(k) != stored.get(k)), None)
+
+
 def run_one(preset: str, seed: int, budget: int | None, run_dir: Path, extra: list[str]) -> dict:
-    """Train one seed (skipped when ``run_dir`` already holds a completed run)."""
-    summary_file = run_dir / "summary.json"
-    if summary_file.exists():
-        summary = json.loads(summary_file.read_text())
-        if summary.get("status") == "completed":
-            return summary
-        shutil.rmtree(run_dir)
-    wait_for_quiet()
-    cmd = [
-        advrun_executable(),
-        "train",
+    """Train one seed (skipped when ``run_dir`` already holds a completed run of the
+    same config)."""
+    overrides = [
         f"experiment={preset}",
         f"seed={seed}",
         "progress=false",
-        f"hydra.run.dir={run_dir}",
         *([f"total_steps={budget}"] if budget else []),
         *extra,
     ]
+    summary_file = run_dir / "summary.json"
+    if summary_file.exists():
+        summary = json.loads(summary_file.read_text())
+        drift = config_drift(run_dir, overrides)
+        if summary.get("status") == "completed" and drift is None:
+            return summary
+        why = f"config key {drift!r} changed" if drift else f"status {summary.get('status')}"
+        print(f"  {run_dir}: {why}; training it again", flush=True)
+        shutil.rmtree(run_dir)
+    elif run_dir.exists():
+        shutil.rmtree(run_dir)
+    wait_for_quiet()
+    cmd = [advrun_executable(), "train", *overrides, f"hydra.run.dir={run_dir}"]
     print("  " + " ".join(cmd[1:]), flush=True)
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:

@@ -126,3 +126,23 @@ def test_main_trains_seeds_in_parallel_and_writes_the_docs(tmp_path: Path, capsy
     assert "--jobs 2" in record["command"]
     assert "| `ppo_cartpole` |" in (docs / "results.md").read_text()
     assert "ppo_cartpole seed 2: final" in capsys.readouterr().out
+
+
+def test_config_drift_spots_a_changed_preset(trained_run: Path, tmp_path: Path) -> None:
+    import yaml
+
+    from tests.conftest import tiny_args
+
+    same = tiny_args(env__max_episode_steps=20, eval__interval=128)  # trained_run's
+    assert bench.config_drift(trained_run, same) is None
+    assert bench.config_drift(trained_run, [*same, "advantage.lam=0.9"]) == "advantage"
+    assert bench.config_drift(trained_run, [*same, "seed=7"]) == "seed"
+
+    # A field added to the schema after the run, at its default, is not drift.
+    old = tmp_path / "old"
+    shutil.copytree(trained_run / ".hydra", old / ".hydra")
+    stored = yaml.safe_load((old / ".hydra" / "config.yaml").read_text())
+    del stored["algo"]["clip_schedule"]
+    (old / ".hydra" / "config.yaml").write_text(yaml.safe_dump(stored))
+    assert bench.config_drift(old, same) is None
+    assert bench.config_drift(old, [*same, "algo.clip_schedule=linear"]) == "algo"
