@@ -154,6 +154,8 @@ class AlgoConfig:
     clip_schedule: Schedule = Schedule.constant
     # Clip the value update around the old prediction (PPO); null disables.
     value_clip: float | None = None
+    # Weight of the value loss, which is 0.5 * MSE (CleanRL's convention; SB3's is MSE,
+    # so SB3's vf_coef x 2 gives the same loss).
     value_coef: float = 0.5
     entropy_coef: float = 0.0
     # Stop the epoch loop early when the approximate KL exceeds this; null disables.
