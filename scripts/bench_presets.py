@@ -200,10 +200,11 @@ def run_one(preset: str, seed: int, budget: int | None, run_dir: Path, extra: li
     summary_file = run_dir / "summary.json"
     if summary_file.exists():
         summary = json.loads(summary_file.read_text())
-        drift = config_drift(run_dir, overrides)
-        if summary.get("status") == "completed" and drift is None:
+        status = summary.get("status")
+        drift = config_drift(run_dir, overrides) if status == "completed" else None
+        if status == "completed" and drift is None:
             return summary
-        why = f"config key {drift!r} changed" if drift else f"status {summary.get('status')}"
+        why = f"config key {drift!r} changed" if drift else f"status {status}"
         print(f"  {run_dir}: {why}; training it again", flush=True)
         shutil.rmtree(run_dir)
     elif run_dir.exists():
@@ -218,15 +219,17 @@ def run_one(preset: str, seed: int, budget: int | None, run_dir: Path, extra: li
 
 
 # -- harvesting: outputs/bench -> docs/results/data ------------------------------------
-def scalar_series(run_dir: Path, tag: str) -> list[tuple[int, float]]:
-    """One scalar series from a run's TensorBoard events, read with TensorBoard's reader."""
+def scalar_series(run_dir: Path, *tags: str) -> dict[str, list[tuple[int, float]]]:
+    """``(step, value)`` series of ``tags`` from a run's TensorBoard events, read once
+    with TensorBoard's reader (a missing tag gives an empty series)."""
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     acc = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})
     acc.Reload()
-    if tag not in acc.Tags().get("scalars", []):
-        return []
-    return [(e.step, e.value) for e in acc.Scalars(tag)]
+    present = set(acc.Tags().get("scalars", []))
+    return {
+        tag: [(e.step, e.value) for e in acc.Scalars(tag)] if tag in present else [] for tag in tags
+    }
 
 
 def _thin(points: list, keep: int) -> list:
@@ -266,10 +269,11 @@ def harvest(out: Path, name: str, meta: dict) -> dict | None:
         summary = json.loads(summary_file.read_text())
         if summary.get("status") != "completed":
             continue
+        series = scalar_series(run_dir, "eval/episodic_return", "charts/episodic_return")
         seeds[run_dir.name.removeprefix("seed")] = {
             "summary": summary,
-            "eval": scalar_series(run_dir, "eval/episodic_return"),
-            "training": _thin(scalar_series(run_dir, "charts/episodic_return"), TRAINING_POINTS),
+            "eval": series["eval/episodic_return"],
+            "training": _thin(series["charts/episodic_return"], TRAINING_POINTS),
             "finished": dt.datetime.fromtimestamp(summary_file.stat().st_mtime, dt.UTC)
             .isoformat(timespec="minutes")
             .replace("+00:00", "Z"),
@@ -363,11 +367,15 @@ def table_row(name: str, preset: Preset, record: dict) -> str:
     if record.get("note"):
         notes.append(record["note"])
     zoo = preset.zoo
-    zoo_cell = f"{_fmt(zoo.mean)} ± {_fmt(zoo.std)} ({zoo.env_id}, {zoo.timesteps})"
+    zoo_cell = (
+        f"{_fmt(zoo.mean)} ± {_fmt(zoo.std)} ({zoo.env_id}, {zoo.timesteps})"
+        if zoo
+        else "not found"
+    )
     return (
         f"| `{name}` | {preset.env_id} | {_steps(budget)} (mean {_steps(steps)} run) "
         f"| {len(finals)} | **{_fmt(median)}** | {_fmt(mean)} ± {_fmt(std)} | {target} "
-        f"| {zoo_cell if zoo else 'not found'} | {'; '.join(notes)} "
+        f"| {zoo_cell} | {'; '.join(notes)} "
         f"| [curve](results/{preset.curve}.png) |"
     )
 

@@ -41,7 +41,7 @@ def test_table_budget_and_env_match_the_preset(compose_train, name: str) -> None
     assert preset.env_id.split(" ")[0] == cfg.env.id
 
 
-def _harvest_tiny(bench, trained_run: Path, tmp_path: Path, budget: int) -> tuple[Path, Path]:
+def _harvest_tiny(trained_run: Path, tmp_path: Path, budget: int) -> tuple[Path, Path]:
     out, docs = tmp_path / "bench", tmp_path / "docs"
     (out / "ppo_cartpole").mkdir(parents=True)
     (out / "ppo_cartpole" / "seed1").symlink_to(trained_run, target_is_directory=True)
@@ -54,7 +54,7 @@ def _harvest_tiny(bench, trained_run: Path, tmp_path: Path, budget: int) -> tupl
 
 
 def test_harvest_keeps_summary_and_eval_curve(trained_run: Path, tmp_path: Path) -> None:
-    data, _ = _harvest_tiny(bench, trained_run, tmp_path, 256)
+    data, _ = _harvest_tiny(trained_run, tmp_path, 256)
     record = json.loads((data / "ppo_cartpole.json").read_text())
     assert list(record["seeds"]) == ["1"]
     seed = record["seeds"]["1"]
@@ -68,7 +68,7 @@ def test_harvest_keeps_summary_and_eval_curve(trained_run: Path, tmp_path: Path)
 def test_report_renders_from_the_records_alone(trained_run: Path, tmp_path: Path) -> None:
     import matplotlib  # noqa: F401  (report extra, in dev)
 
-    data, docs = _harvest_tiny(bench, trained_run, tmp_path, 256)
+    data, docs = _harvest_tiny(trained_run, tmp_path, 256)
     shutil.rmtree(tmp_path / "bench")  # the runs are gone; the record is enough
     text = bench.report(data, docs)
     row = next(line for line in text.splitlines() if line.startswith("| `ppo_cartpole`"))
