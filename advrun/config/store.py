@@ -6,6 +6,7 @@ so every composed config is typed by :class:`TrainConfig` / :class:`EvalCommandC
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
@@ -26,6 +27,10 @@ def register_configs() -> None:
     cs.store(name="eval_schema", node=EvalCommandConfig)
     if not OmegaConf.has_resolver("advrun.if_null"):
         OmegaConf.register_new_resolver("advrun.if_null", if_null)
+    if not OmegaConf.has_resolver("advrun.run_tag"):
+        # use_cache: Hydra copies resolver caches into each sweep member's config, so a
+        # member running in another process (joblib, SLURM) sees the sweep's tag.
+        OmegaConf.register_new_resolver("advrun.run_tag", run_tag, use_cache=True)
     _registered = True
 
 
@@ -36,3 +41,15 @@ def if_null(value: Any, when_null: Any, when_set: Any = None) -> Any:
     if value is None:
         return when_null
     return value if when_set is None else when_set
+
+
+_RUN_TAG = secrets.token_hex(3)
+
+
+def run_tag() -> str:
+    """``${advrun.run_tag:}``: six hex digits drawn once per process.
+
+    Appended to the time-stamped run and sweep directory names so that runs started in
+    the same second (a shell loop, a job array) get separate directories; the name still
+    sorts by time. The run-dir lock catches the 1-in-16M leftover collision."""
+    return _RUN_TAG

@@ -37,6 +37,7 @@ ALLOWED = {
     "oc.env",
     "oc.select",
     "now",
+    "advrun.run_tag",  # returns a constant string; takes no input
     "hydra",
     "python_version",  # Hydra's: returns the interpreter's version string
     "ray_pkg_version",  # hydra-ray-launcher's: returns an installed package's version
