@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import random
 from pathlib import Path
 from typing import Any
@@ -62,9 +63,17 @@ def set_rng_state(state: dict[str, Any]) -> None:
 
 
 def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
-    """Atomically write ``payload`` (plus the format version) to ``path``."""
+    """Atomically write ``payload`` (plus the format version) to ``path``.
+
+    Serialised in memory first: torch's zip writer turns an ``OSError`` from the file
+    (disk full, file too large) into ``RuntimeError: [enforce fail at
+    inline_container.cc] unexpected pos``, which hides the cause. Writing the finished
+    bytes ourselves keeps the ``OSError`` and its errno for the fault message."""
     data = {"format_version": FORMAT_VERSION, **payload}
-    atomic_write(path, lambda fh: torch.save(data, fh))
+    buffer = io.BytesIO()
+    torch.save(data, buffer)
+    view = buffer.getbuffer()
+    atomic_write(path, lambda fh: fh.write(view))
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
