@@ -8,6 +8,7 @@ every sweeper/launcher plugin behave exactly as in a plain Hydra app.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 from advrun.commands import errors
@@ -42,6 +43,10 @@ examples:
   advrun eval run=outputs/runs/<date>/<run> episodes=20
   advrun report outputs/multirun/<date>/<sweep> --group-by advantage
   advrun train --help        # Hydra's config groups and options
+
+options:
+  --verbose   after a runtime fault's one-paragraph message, print its traceback
+              (HYDRA_FULL_ERROR=1 does the same)
 """
 
 
@@ -60,6 +65,12 @@ def _experiment_alias(arg: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     if not args or args[0] in ("-h", "--help", "help"):
+        print(usage())
+        return
+    # --verbose is ours, not Hydra's: runtime faults then show their traceback.
+    errors.verbose = "--verbose" in args or os.environ.get("HYDRA_FULL_ERROR") == "1"
+    args = [a for a in args if a != "--verbose"]
+    if not args:
         print(usage())
         return
     name = args[0]

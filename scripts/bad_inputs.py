@@ -8,14 +8,20 @@ message for composition errors) on stderr and exit status 2:
     python scripts/bad_inputs.py --case unknown_env_id --case truncated_checkpoint
 
 "work started?" is yes when the case left a new TensorBoard event file or checkpoint
-anywhere under its temporary directory. Exit status 1 when any case exits with
-another status than expected, starts work, or runs the crafted checkpoint's payload.
+anywhere under its temporary directory; "dir left?" names any directory a bad-input case
+created (a run that never started must leave none). The second part of the table holds
+runtime faults: a run that started and then met a broken env, a full disk or NaN/inf.
+Those exit 1 (fault) or 3 (non-finite numbers) with one ``advrun:`` paragraph that names
+the cause, the fix and the resume command, and ``summary.json`` saying so. Exit status 1
+when any case exits with another status than expected, starts work or leaves a directory
+where it must not, or runs the crafted checkpoint's payload.
 tests/commands/test_bad_inputs.py imports this file and runs the same cases.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -60,6 +66,74 @@ main()
 """
 
 
+# Runtime faults: this child registers an env that misbehaves after ``after`` steps of
+# one sub-env (``env.kwargs.mode`` picks how) and then runs the console script's entry
+# point. With ``--fsize=<bytes>`` it first caps the file size (RLIMIT_FSIZE), so the
+# kernel answers a large write with EFBIG: a real fault, not a simulated one.
+FAULTY_ENV = """
+import math, resource, sys
+import gymnasium as gym
+import numpy as np
+
+class Faulty(gym.Env):
+    observation_space = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
+    action_space = gym.spaces.Discrete(2)
+
+    def __init__(self, mode="raise", after=200):
+        self.mode, self.after, self.steps = mode, after, 0
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return np.zeros(3, np.float32), {}
+
+    def step(self, action):
+        self.steps += 1
+        obs, reward = np.zeros(3, np.float32), 1.0
+        if self.steps > self.after:
+            if self.mode == "raise":
+                raise RuntimeError("sensor 3 disconnected")
+            if self.mode == "shape":
+                obs = np.zeros(5, np.float32)
+            if self.mode == "inf_obs":
+                obs[1] = np.inf
+            if self.mode == "nan_reward":
+                reward = math.nan
+            if self.mode == "huge_reward":
+                reward = 1e38
+        return obs, reward, False, False, {}
+
+gym.register("advrun-faults/Faulty-v0", entry_point=Faulty, max_episode_steps=20)
+args = [a for a in sys.argv[1:] if not a.startswith("--fsize=")]
+for a in sys.argv[1:]:
+    if a.startswith("--fsize="):
+        limit = int(a.split("=", 1)[1])
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+from advrun.cli import main
+sys.argv = ["advrun", *args]
+main()
+"""
+FAULTY = [
+    "env=gym",
+    "env.id=advrun-faults/Faulty-v0",
+    "env.vectorization=sync",
+    "total_steps=4096",
+    "checkpoint_interval=128",
+]
+
+# As root, chmod cannot make a directory unwritable; this child makes os.access answer
+# for the resumed run dir as it would on a read-only mount, then runs the entry point.
+SIMULATE_READ_ONLY_RESUME = """
+import os, sys
+from pathlib import Path
+target = Path([a for a in sys.argv if a.startswith("resume=")][0].split("=", 1)[1])
+real = os.access
+os.access = lambda p, mode: False if Path(p) == target and mode & os.W_OK else real(p, mode)
+from advrun.cli import main
+sys.argv = ["advrun", *sys.argv[1:]]
+main()
+"""
+
+
 @dataclass
 class Case:
     """One bad input. ``args`` follow ``advrun``; ``{name}`` placeholders are filled from
@@ -72,19 +146,33 @@ class Case:
     # Add ``hydra.run.dir={dir}/run`` (a train run that would otherwise write work).
     run_dir: bool = True
     tiny: bool = True
-    # Run through ``python -c <code>`` instead of the console script.
+    # Run through ``python -c <code>`` instead of the console script; ``shown`` is how
+    # the table names that program.
     simulated: str | None = None
+    shown: str = "python -c <patch make_vec; advrun.cli.main()>"
     # What stderr must mention besides the ``advrun:`` prefix (a key or a word).
     mentions: tuple[str, ...] = ()
     expect: int = EXIT_BAD_INPUT
     # Hydra prints composition errors itself (they name the key, not "advrun:").
     hydra_message: bool = False
     needs_training: bool = False
+    # This script holds the (copied) trained run's lock while the case runs: a live
+    # writer, as a concurrent run would be.
+    hold_lock: bool = False
+    # The case must not change any file of the trained run it points at.
+    unchanged: bool = False
+    # The summary.json status a runtime fault must leave (in ``{dir}/run``).
+    status: str | None = None
+
+    @property
+    def runtime(self) -> bool:
+        return self.status is not None
 
 
 @dataclass
 class Context:
     tmp: Path
+    dangling: Path
     trained: Path
     last: Path
     truncated: Path
@@ -102,6 +190,7 @@ class Result:
     stderr: str
     work_started: bool
     marker_created: bool
+    left_behind: list[str]
     seconds: float
     problems: list[str] = field(default_factory=list)
 
@@ -262,6 +351,120 @@ CASES: list[Case] = [
         ["train", "init.freeze=[nosuchlayer]"],
         mentions=("init.freeze",),
     ),
+    Case(
+        "total_steps_below_num_envs",
+        "total_steps below one step of the vector env",
+        ["train", "env.num_envs=100000", "total_steps=20000"],
+        mentions=("total_steps", "overshoot"),
+    ),
+    Case(
+        "dangling_symlink_run_dir",
+        "hydra.run.dir is a dangling symlink",
+        ["train", "hydra.run.dir={dangling}"],
+        run_dir=False,
+        mentions=("hydra.run.dir", "does not exist"),
+    ),
+    Case(
+        "resume_live_run",
+        "resume of a run another process is writing",
+        ["train", "resume={trained}"],
+        run_dir=False,
+        tiny=False,
+        hold_lock=True,
+        unchanged=True,
+        mentions=("resume", "in use by another advrun process", "pid "),
+        needs_training=True,
+    ),
+    Case(
+        "resume_read_only",
+        "resume of a read-only run dir (simulated)",
+        ["train", "resume={trained}"],
+        run_dir=False,
+        tiny=False,
+        simulated=SIMULATE_READ_ONLY_RESUME,
+        shown="python -c <os.access says read-only; advrun.cli.main()>",
+        unchanged=True,
+        mentions=("resume", "not writable"),
+        needs_training=True,
+    ),
+    Case(
+        "resume_completed",
+        "resume of a completed run (nothing to do)",
+        ["train", "resume={trained}"],
+        run_dir=False,
+        tiny=False,
+        unchanged=True,
+        mentions=("is complete", "nothing to do", "total_steps="),
+        expect=0,
+        needs_training=True,
+    ),
+    # -- runtime faults: the run started, then this happened ---------------------------
+    Case(
+        "env_raises",
+        "runtime: the env raises mid-run",
+        ["train", *FAULTY],
+        simulated=FAULTY_ENV,
+        shown="python -c <register a faulty env; advrun.cli.main()>",
+        mentions=("raised RuntimeError: sensor 3 disconnected", "resume=", "Last good"),
+        expect=1,
+        status="failed",
+    ),
+    Case(
+        "env_wrong_shape",
+        "runtime: an observation of the wrong shape",
+        ["train", *FAULTY, "+env.kwargs.mode=shape"],
+        simulated=FAULTY_ENV,
+        shown="python -c <register a faulty env; advrun.cli.main()>",
+        mentions=("shape", "resume=", "Last good"),
+        expect=1,
+        status="failed",
+    ),
+    Case(
+        "env_inf_observation",
+        "runtime: inf in an observation (obs normalisation on)",
+        ["train", *FAULTY, "+env.kwargs.mode=inf_obs", "network.normalize_obs=true"],
+        simulated=FAULTY_ENV,
+        shown="python -c <register a faulty env; advrun.cli.main()>",
+        mentions=("non-finite observation[1]", "at env step", "resume=", "Last good"),
+        expect=3,
+        status="diverged",
+    ),
+    Case(
+        "env_nan_reward",
+        "runtime: NaN reward",
+        ["train", *FAULTY, "+env.kwargs.mode=nan_reward"],
+        simulated=FAULTY_ENV,
+        shown="python -c <register a faulty env; advrun.cli.main()>",
+        mentions=("non-finite reward", "resume=", "Last good"),
+        expect=3,
+        status="diverged",
+    ),
+    Case(
+        "loss_overflow",
+        "runtime: the loss overflows (reward 1e38)",
+        ["train", *FAULTY, "+env.kwargs.mode=huge_reward"],
+        simulated=FAULTY_ENV,
+        shown="python -c <register a faulty env; advrun.cli.main()>",
+        mentions=("training diverged at step", "optimizer.lr=", "Last good"),
+        expect=3,
+        status="diverged",
+    ),
+    Case(
+        "file_too_large",
+        "runtime: a checkpoint write fails with EFBIG (real RLIMIT_FSIZE)",
+        [
+            "train",
+            "--fsize=524288",
+            "network.hidden_sizes=[512,512]",
+            "total_steps=1024",
+            "checkpoint_interval=256",
+        ],
+        simulated=FAULTY_ENV,
+        shown="python -c <cap file size at 512 KiB; advrun.cli.main()>",
+        mentions=("EFBIG", "resume="),
+        expect=1,
+        status="failed",
+    ),
 ]
 
 
@@ -308,7 +511,18 @@ def prepare(tmp: Path, *, train: bool = True) -> Context:
     regular.write_text("not a directory\n")
     empty = tmp / "empty_run"
     empty.mkdir(exist_ok=True)
-    return Context(tmp, trained, last, truncated, evil, marker, regular, empty)
+    dangling = tmp / "dangling"
+    if not dangling.is_symlink():
+        dangling.symlink_to(tmp / "nowhere" / "run")
+    return Context(tmp, dangling, trained, last, truncated, evil, marker, regular, empty)
+
+
+def _dirs(root: Path) -> set[Path]:
+    return {p for p in root.rglob("*") if p.is_dir() and not p.is_symlink()}
+
+
+def _contents(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def _work_files(root: Path) -> set[Path]:
@@ -346,7 +560,7 @@ def display(case: Case, ctx: Context, shown: list[str]) -> str:
         shown.insert(1, "<tiny>")
     text = " ".join(shown).replace(str(ctx.tmp / "cases" / case.name), "<dir>")
     text = text.replace(str(ctx.tmp), "<tmp>")
-    prog = "python -c <patch make_vec; advrun.cli.main()>" if case.simulated else "advrun"
+    prog = case.shown if case.simulated else "advrun"
     return f"{prog} {text}"
 
 
@@ -359,11 +573,22 @@ def run_case(case: Case, ctx: Context, timeout: float = 300) -> Result:
     else:
         argv = [advrun_executable(), *args]
     env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
-    before = _work_files(case_dir)
+    trained = case_dir / "trained"
+    before, dirs_before = _work_files(case_dir), _dirs(case_dir)
+    contents = _contents(trained) if case.unchanged else {}
+    lock = None
+    if case.hold_lock:
+        from advrun.training.lock import RunDirLock
+
+        lock = RunDirLock(trained).acquire()
     start = time.perf_counter()
-    proc = subprocess.run(
-        argv, cwd=case_dir, capture_output=True, text=True, timeout=timeout, env=env
-    )
+    try:
+        proc = subprocess.run(
+            argv, cwd=case_dir, capture_output=True, text=True, timeout=timeout, env=env
+        )
+    finally:
+        if lock is not None:
+            lock.release()
     seconds = time.perf_counter() - start
     result = Result(
         case,
@@ -372,9 +597,15 @@ def run_case(case: Case, ctx: Context, timeout: float = 300) -> Result:
         proc.stderr,
         bool(_work_files(case_dir) - before),
         ctx.marker.exists(),
+        sorted(str(p.relative_to(case_dir)) for p in _dirs(case_dir) - dirs_before),
         seconds,
     )
-    _judge(result)
+    if case.unchanged and _contents(trained) != contents:
+        result.problems.append("changed the trained run's files")
+    if case.runtime:
+        _judge_runtime(result, case_dir / "run")
+    else:
+        _judge(result)
     return result
 
 
@@ -390,6 +621,11 @@ def _judge(r: Result) -> None:
         r.problems.append(f"exit {r.code}, expected {case.expect}")
     if r.marker_created:
         r.problems.append("the crafted checkpoint's payload ran")
+    if (case.expect == EXIT_BAD_INPUT or case.unchanged) and r.left_behind:
+        r.problems.append(f"left {', '.join(r.left_behind)} behind")
+    missing = [m for m in case.mentions if m not in err]
+    if missing:
+        r.problems.append(f"stderr does not mention {', '.join(missing)}")
     if case.expect == EXIT_BAD_INPUT:
         if r.work_started:
             r.problems.append("work started (tfevents or checkpoint written)")
@@ -397,9 +633,27 @@ def _judge(r: Result) -> None:
             r.problems.append("traceback on stderr")
         if not case.hydra_message and not err.startswith("advrun: "):
             r.problems.append("stderr does not start with 'advrun: '")
-        missing = [m for m in case.mentions if m not in err]
-        if missing:
-            r.problems.append(f"stderr does not mention {', '.join(missing)}")
+
+
+def _judge_runtime(r: Result, run_dir: Path) -> None:
+    """A runtime fault: the expected exit code, one clean paragraph naming the cause
+    and the way on, and summary.json recording it."""
+    case, err = r.case, r.stderr
+    if r.code != case.expect:
+        r.problems.append(f"exit {r.code}, expected {case.expect}")
+    if "Traceback" in err:
+        r.problems.append("traceback on stderr")
+    if not err.startswith("advrun: "):
+        r.problems.append("stderr does not start with 'advrun: '")
+    missing = [m for m in case.mentions if m not in err]
+    if missing:
+        r.problems.append(f"stderr does not mention {', '.join(missing)}")
+    try:
+        status = json.loads((run_dir / "summary.json").read_text()).get("status")
+    except (OSError, ValueError):
+        status = None
+    if status != case.status:
+        r.problems.append(f"summary.json status {status!r}, expected {case.status!r}")
 
 
 def message(stderr: str) -> str:
@@ -413,14 +667,15 @@ def table(results: list[Result]) -> str:
         return text.replace("|", "\\|")
 
     lines = [
-        "| input | command | exit code | work started? | message |",
-        "|---|---|---|---|---|",
+        "| input | command | exit code | work started? | dir left? | message |",
+        "|---|---|---|---|---|---|",
     ]
     for r in results:
         code = str(r.code) if r.ok else f"{r.code} ✗ ({'; '.join(r.problems)})"
+        left = "run (fault recorded)" if r.case.runtime else ("yes" if r.left_behind else "no")
         lines.append(
             f"| {cell(r.case.label)} | `{cell(r.command)}` | {cell(code)} | "
-            f"{'yes' if r.work_started else 'no'} | {cell(message(r.stderr))} |"
+            f"{'yes' if r.work_started else 'no'} | {left} | {cell(message(r.stderr))} |"
         )
     return "\n".join(lines)
 

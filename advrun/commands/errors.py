@@ -11,6 +11,10 @@ from advrun.training.checkpoint import CheckpointError
 
 EXIT_BAD_INPUT = 2
 
+# ``advrun --verbose ...`` (or HYDRA_FULL_ERROR=1): runtime faults print their traceback
+# after the one-paragraph message.
+verbose = False
+
 # Set by a task function on entry. If Hydra exits with status 1 while this is still
 # False, the failure was in composing the config (unknown key or option, wrong type),
 # i.e. bad input, and the CLI turns it into status 2.

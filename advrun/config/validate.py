@@ -283,6 +283,14 @@ def validate(c: TrainConfig) -> None:
         lambda: _positive(c.algo.target_kl, "algo.target_kl", "0.02", allow_none=True),
         lambda: _at_least(c.total_steps, 1, "total_steps"),
         lambda: _check(
+            c.env.num_envs <= c.total_steps,
+            "total_steps",
+            f"{c.total_steps} is fewer than one step of the {c.env.num_envs} envs "
+            "(env.num_envs), so the run would overshoot it by "
+            f"{c.env.num_envs - c.total_steps} steps.",
+            f"raise total_steps to at least {c.env.num_envs} or lower env.num_envs.",
+        ),
+        lambda: _check(
             c.eval.interval >= 0,
             "eval.interval",
             f"{c.eval.interval} is negative.",

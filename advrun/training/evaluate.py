@@ -14,6 +14,7 @@ import torch
 from advrun.envs.torch_envs import TorchVectorEnv
 from advrun.networks import ActorCritic
 from advrun.training.actions import EnvActions
+from advrun.training.rollout import check_env_output, reset_envs, step_envs
 
 # Safety valve for envs without a time limit.
 MAX_EVAL_STEPS = 100_000
@@ -33,18 +34,20 @@ def evaluate(
     # Torch-native envs take and return tensors on the device; gymnasium's take numpy.
     native = isinstance(envs, TorchVectorEnv)
     to_env_action = EnvActions(envs, device, native=native)
-    obs, _ = envs.reset(seed=seed)
+    obs, _ = reset_envs(envs, seed)
     returns = np.zeros(n, dtype=np.float64)
     finished = np.zeros(n, dtype=bool)
     was_training = model.training
     model.eval()
     try:
-        for _ in range(MAX_EVAL_STEPS):
+        for step in range(MAX_EVAL_STEPS):
             x = torch.as_tensor(obs, dtype=torch.float32, device=device)
             action, _, _ = model.act(x, deterministic=deterministic)
-            obs, reward, term, trunc, _ = envs.step(to_env_action(action))
+            obs, reward, term, trunc, _ = step_envs(envs, to_env_action(action))
             if native:
                 reward, term, trunc = (x.cpu().numpy() for x in (reward, term, trunc))
+            else:
+                check_env_output(np.asarray(obs), np.asarray(reward), step)
             returns += np.where(finished, 0.0, reward)
             finished |= np.logical_or(term, trunc)
             if finished.all():

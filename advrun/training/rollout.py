@@ -16,6 +16,13 @@ Observations are stored in the observation space's dtype when it is ``uint8`` (A
 frames: a quarter of float32's memory; the network casts and scales them) and as
 float32 otherwise. With a :class:`~advrun.training.reward_scale.RewardScaler` the
 stored rewards are scaled; episode statistics always sum the raw rewards.
+
+Every observation and reward is checked at this boundary, before the policy, the
+observation statistics or the reward scaler see it: NaN/inf raises
+:class:`~advrun.training.faults.NonFiniteEnvOutput` (naming the key, the row and the
+sub-env), and an exception from the env itself is wrapped in
+:class:`~advrun.training.faults.EnvError`, so a broken env is reported as the env's
+fault, not as a crash of the learner.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import torch
 from advrun.envs.snapshot import restore, snapshot
 from advrun.networks import ActorCritic
 from advrun.training.actions import EnvActions
+from advrun.training.faults import EnvError, NonFiniteEnvOutput
 from advrun.training.reward_scale import RewardScaler
 
 
@@ -36,6 +44,36 @@ def buffer_dtype(space: gym.Space) -> np.dtype:
     """uint8 observations stay uint8; everything else is stored as float32."""
     dtype = getattr(space, "dtype", None)
     return np.dtype(np.uint8) if dtype == np.uint8 else np.dtype(np.float32)
+
+
+def check_env_output(obs: np.ndarray, reward: np.ndarray | None, row: int) -> None:
+    """Raise :class:`NonFiniteEnvOutput` for the first NaN/inf in a batch of float
+    observations ``[N, ...]`` or rewards ``[N]`` (integer observations cannot hold one).
+    Costs one ``isfinite`` pass when everything is fine."""
+    if reward is not None and not np.isfinite(reward).all():
+        env = int(np.flatnonzero(~np.isfinite(reward))[0])
+        raise NonFiniteEnvOutput("reward", float(reward[env]), row, env)
+    if obs.dtype.kind == "f" and not np.isfinite(obs).all():
+        bad = np.argwhere(~np.isfinite(obs.reshape(obs.shape[0], -1)))[0]
+        env, element = int(bad[0]), int(bad[1])
+        value = float(obs.reshape(obs.shape[0], -1)[env, element])
+        raise NonFiniteEnvOutput(f"observation[{element}]", value, row, env)
+
+
+def step_envs(envs: gym.vector.VectorEnv, actions: np.ndarray | torch.Tensor) -> tuple:
+    """``envs.step`` with the env's own exceptions wrapped in :class:`EnvError`."""
+    try:
+        return envs.step(actions)
+    except Exception as err:
+        raise EnvError("stepping", err) from err
+
+
+def reset_envs(envs: gym.vector.VectorEnv, seed: int | list[int] | None) -> tuple:
+    """``envs.reset`` with the env's own exceptions wrapped in :class:`EnvError`."""
+    try:
+        return envs.reset(seed=seed)
+    except Exception as err:
+        raise EnvError("resetting", err) from err
 
 
 @dataclass
@@ -77,8 +115,9 @@ class RolloutCollector:
         self.device = device
         self.num_envs = envs.num_envs
         self.to_env_action = EnvActions(envs, device, native=False)
-        obs, _ = envs.reset(seed=seed)
+        obs, _ = reset_envs(envs, seed)
         self.next_obs = np.asarray(obs, dtype=self.obs_dtype)
+        check_env_output(self.next_obs, None, 0)
         # True where the previous step ended an episode: the next step is a dummy reset.
         self.autoreset = np.zeros(self.num_envs, dtype=bool)
         self.ep_return = np.zeros(self.num_envs, dtype=np.float64)
@@ -132,7 +171,17 @@ class RolloutCollector:
             log_probs.append(log_prob)
             values.append(value)
 
-            obs, reward, term, trunc, _ = self.envs.step(self.to_env_action(action))
+            obs, reward, term, trunc, _ = step_envs(self.envs, self.to_env_action(action))
+            obs = np.asarray(obs, dtype=self.obs_dtype)
+            if obs.shape != self.next_obs.shape:
+                raise EnvError(
+                    "stepping",
+                    ValueError(
+                        f"observations of shape {obs.shape[1:]} where the observation space "
+                        f"says {self.next_obs.shape[1:]}"
+                    ),
+                )
+            check_env_output(obs, np.asarray(reward), t)
             is_dummy = self.autoreset
             valid[t] = ~is_dummy
             ended = np.logical_or(term, trunc)
@@ -156,7 +205,7 @@ class RolloutCollector:
                 self.ep_return[idx] = 0.0
                 self.ep_length[idx] = 0
             self.autoreset = ended
-            self.next_obs = np.asarray(obs, dtype=self.obs_dtype)
+            self.next_obs = obs
 
         last_value = model.value(torch.from_numpy(self.next_obs).to(self.device))
         values_t = torch.stack(values)

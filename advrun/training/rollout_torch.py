@@ -4,7 +4,9 @@ the device, and nothing synchronises with the host inside the step loop.
 Same NEXT_STEP bookkeeping as :class:`~advrun.training.rollout.RolloutCollector`
 (read its docstring for the row semantics), written in tensor ops. Finished-episode
 returns are recorded per row with NaN for "no episode ended here" and gathered once
-after the loop, so a GPU rollout issues no per-step ``.item()``/``.any()``.
+after the loop, so a GPU rollout issues no per-step ``.item()``/``.any()``. For the same
+reason the env outputs are checked for NaN/inf once per rollout (these envs are
+advrun's own code), before anything reaches the statistics or the loss.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import torch
 from advrun.envs.torch_envs import TorchVectorEnv
 from advrun.networks import ActorCritic
 from advrun.training.actions import EnvActions
+from advrun.training.faults import NonFiniteEnvOutput
 from advrun.training.reward_scale import RewardScaler
-from advrun.training.rollout import EpisodeStats, Rollout
+from advrun.training.rollout import EpisodeStats, Rollout, reset_envs, step_envs
 
 
 class TorchRolloutCollector:
@@ -33,7 +36,7 @@ class TorchRolloutCollector:
         self.device = device
         self.num_envs = envs.num_envs
         self.to_env_action = EnvActions(envs, device, native=True)
-        obs, _ = envs.reset(seed=seed)
+        obs, _ = reset_envs(envs, seed)
         self.next_obs = obs.to(device=device, dtype=torch.float32)
         n = self.num_envs
         self.autoreset = torch.zeros(n, dtype=torch.bool, device=device)
@@ -44,6 +47,7 @@ class TorchRolloutCollector:
     def collect(self, model: ActorCritic, steps: int) -> tuple[Rollout, EpisodeStats]:
         n, dev = self.num_envs, self.device
         obs_buf = torch.empty((steps, n, *self.next_obs.shape[1:]), device=dev)
+        raw_rewards = torch.empty((steps, n), device=dev)
         rewards = torch.empty((steps, n), device=dev)
         terminated = torch.empty((steps, n), dtype=torch.bool, device=dev)
         done = torch.empty((steps, n), dtype=torch.bool, device=dev)
@@ -58,7 +62,8 @@ class TorchRolloutCollector:
             actions.append(action)
             log_probs.append(log_prob)
             values.append(value)
-            obs, reward, term, trunc, _ = self.envs.step(self.to_env_action(action))
+            obs, reward, term, trunc, _ = step_envs(self.envs, self.to_env_action(action))
+            raw_rewards[t] = reward
             is_dummy = self.autoreset
             ended = term | trunc
             valid[t] = ~is_dummy
@@ -78,6 +83,7 @@ class TorchRolloutCollector:
             self.autoreset = ended
             self.next_obs = obs.to(dtype=torch.float32)
 
+        _check_finite(obs_buf, raw_rewards, self.next_obs)
         last_value = model.value(self.next_obs)
         values_t = torch.stack(values)
         finished = ~torch.isnan(ended_returns)
@@ -121,3 +127,16 @@ class TorchRolloutCollector:
         if self.reward_scaler is not None and "reward_scaler" in state:
             self.reward_scaler.load_state_dict(state["reward_scaler"])
         return True
+
+
+def _check_finite(obs: torch.Tensor, rewards: torch.Tensor, next_obs: torch.Tensor) -> None:
+    """One host sync per rollout: raise for the first non-finite reward or observation."""
+    all_obs = torch.cat([obs, next_obs.unsqueeze(0)]).flatten(2)
+    if bool(torch.isfinite(rewards).all()) and bool(torch.isfinite(all_obs).all()):
+        return
+    bad = torch.nonzero(~torch.isfinite(rewards))
+    if len(bad):
+        row, env = (int(x) for x in bad[0])
+        raise NonFiniteEnvOutput("reward", float(rewards[row, env]), row, env)
+    row, env, element = (int(x) for x in torch.nonzero(~torch.isfinite(all_obs))[0])
+    raise NonFiniteEnvOutput(f"observation[{element}]", float(all_obs[row, env, element]), row, env)

@@ -1,8 +1,16 @@
-"""Turn SIGINT/SIGTERM into a request to stop at the next safe point.
+"""Turn SIGINT/SIGTERM/SIGHUP into a request to stop at the next safe point.
 
-The trainer checks :attr:`StopSignals.received` between updates, saves
-``last.pt``, flushes TensorBoard, writes ``summary.json`` with status
-``interrupted`` and exits with ``128 + signal``. A second Ctrl-C stops at once.
+The handlers are installed before the trainer is built and stay until its last write,
+so a signal at any moment (building the envs, mid-update, during an evaluation, during
+the final save) is seen. The trainer checks :attr:`StopSignals.received` between
+updates: it saves ``last.pt``, flushes TensorBoard, writes ``summary.json`` with status
+``interrupted`` and exits with ``128 + signal``. An evaluation or a save in progress
+is finished first (cutting an evaluation short would make a resumed run differ from an
+uninterrupted one). A signal that arrives once training has finished lets the final
+evaluation and save complete, and the run ends ``completed``.
+
+SIGHUP (the terminal was closed) is treated like SIGTERM. A second Ctrl-C stops at
+once with :class:`KeyboardInterrupt`; the trainer still records that in ``summary.json``.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ import threading
 from types import FrameType, TracebackType
 from typing import Any
 
-HANDLED = (signal.SIGINT, signal.SIGTERM)
+HANDLED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class StopSignals:

@@ -19,19 +19,25 @@ class TensorBoardLogger:
         for tag, value in values.items():
             self.writer.add_scalar(tag, value, step)
 
-    def hparams(self, params: dict[str, Any], metrics: dict[str, float]) -> None:
-        """Record the run's hyperparameters for the HParams tab, in this run (not a
-        sub-run, unlike ``SummaryWriter.add_hparams``), so its curves stay linked."""
+    def hparams_start(self, params: dict[str, Any], metric_names: tuple[str, ...]) -> None:
+        """Declare the run's hyperparameters and metric names for the HParams tab, in
+        this run (not a sub-run, unlike ``SummaryWriter.add_hparams``), so its curves
+        stay linked. Written once, when a run starts; a resume does not repeat it."""
         clean = {
             k: (v if isinstance(v, (int, float, str, bool)) else str(v)) for k, v in params.items()
         }
-        exp, ssi, sei = hparams(clean, metrics)
+        exp, ssi, _ = hparams(clean, dict.fromkeys(metric_names, 0.0))
         fw = self.writer._get_file_writer()
         fw.add_summary(exp)
         fw.add_summary(ssi)
-        fw.add_summary(sei)
+
+    def hparams_end(self, metrics: dict[str, float], step: int) -> None:
+        """The metric values, at the run's final step (the HParams tab shows the latest
+        value of each tag, so a run that was resumed and extended shows its new end)."""
+        _, _, sei = hparams({}, {})
+        self.writer._get_file_writer().add_summary(sei)
         for tag, value in metrics.items():
-            self.writer.add_scalar(tag, value, 0)
+            self.writer.add_scalar(tag, value, step)
 
     def flush(self) -> None:
         self.writer.flush()

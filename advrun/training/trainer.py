@@ -27,7 +27,7 @@ from advrun.algos import UPDATES
 from advrun.config.schema import AlgoConfig, TrainConfig
 from advrun.envs.torch_envs import TorchVectorEnv
 from advrun.optim import anneal, lr_at, set_lr
-from advrun.training.atomic import atomic_write_json
+from advrun.training.atomic import atomic_write_json, remove_stale_temps
 from advrun.training.batching import to_batch
 from advrun.training.builders import build_envs, build_estimator, build_model, build_optimizer
 from advrun.training.checkpoint import rng_state, save_checkpoint, set_rng_state
@@ -35,7 +35,14 @@ from advrun.training.containers import config_container, enum_value, flat_hparam
 from advrun.training.device import resolve_device, seed_everything
 from advrun.training.early_stop import EarlyStopper
 from advrun.training.evaluate import evaluate
-from advrun.training.faults import TrainingDiverged, non_finite
+from advrun.training.faults import (
+    NonFiniteEnvOutput,
+    RunFailed,
+    TrainingDiverged,
+    explain,
+    first_non_finite,
+    non_finite,
+)
 from advrun.training.progress import Progress
 from advrun.training.reward_scale import RewardScaler
 from advrun.training.rollout import Rollout, RolloutCollector
@@ -48,18 +55,28 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Interrupted", "Trainer", "config_container", "flat_hparams", "to_batch"]
 
+# Metrics of the HParams tab, written at the run's final step.
+HPARAM_METRICS = ("hparams/final_eval_return", "hparams/best_eval_return")
+
 
 class Interrupted(Exception):
-    """SIGINT/SIGTERM arrived; state was saved. ``exit_code`` is 128 + signal."""
+    """SIGINT/SIGTERM/SIGHUP arrived. ``exit_code`` is 128 + signal; ``saved`` says
+    whether ``last.pt`` holds the state at the stop (False after a second Ctrl-C, which
+    stops at once: ``last.pt`` is then the previous checkpoint)."""
 
-    def __init__(self, signum: int) -> None:
+    def __init__(self, signum: int, saved: bool = True) -> None:
         self.exit_code = 128 + signum
+        self.saved = saved
         super().__init__(f"interrupted by signal {signum}")
 
 
 class Trainer:
     def __init__(
-        self, cfg: TrainConfig, run_dir: str | Path, resume_state: dict[str, Any] | None = None
+        self,
+        cfg: TrainConfig,
+        run_dir: str | Path,
+        resume_state: dict[str, Any] | None = None,
+        config_changes: dict[str, list[Any]] | None = None,
     ) -> None:
         self.cfg = cfg
         self.run_dir = Path(run_dir)
@@ -110,17 +127,31 @@ class Trainer:
         self.best_return = -math.inf
         self.best_step = 0
         self.last_eval: tuple[float, float] | None = None
+        self.last_eval_step: int | None = None
         self.eval_count = 0
         self.eval_time = 0.0
         self.elapsed_before = 0.0  # wall time of earlier sessions of a resumed run
         self.exact_resume = True
+        self.completed = False
+        self.stop_reason = ""
+        # What resumes changed ({"step", "changes": {key: [old, new]}} per resume).
+        self.config_history: list[dict[str, Any]] = []
+        self._start = time.perf_counter()
         if resume_state is not None:
             self._load_state(resume_state)
+            if config_changes:
+                self.config_history.append(
+                    {"step": self.global_step, "changes": dict(config_changes)}
+                )
         # purge_step hides any points an interrupted session logged after last.pt,
         # so a resumed curve has neither duplicates nor gaps.
         self.tb = TensorBoardLogger(
             str(self.run_dir), purge_step=self.global_step + 1 if resume_state else None
         )
+        if resume_state is None:
+            # Declared once per run (a resumed run already has them): the HParams tab
+            # then shows one session per run, whatever the number of resumes.
+            self.tb.hparams_start(flat_hparams(self.container), HPARAM_METRICS)
 
     # -- state ---------------------------------------------------------------------
     def _state(self) -> dict[str, Any]:
@@ -132,13 +163,17 @@ class Trainer:
             "best_return": self.best_return,
             "best_step": self.best_step,
             "last_eval": list(self.last_eval) if self.last_eval else None,
+            "last_eval_step": self.last_eval_step,
             "eval_count": self.eval_count,
             "eval_time": self.eval_time,
-            "elapsed": self.elapsed_before + (time.perf_counter() - self._start),
+            "elapsed": self._elapsed(),
             "stopper": self.stopper.state_dict(),
             "rng": rng_state(),
             "generator": self.generator.get_state(),
             "collector": self.collector.state_dict(),
+            "completed": self.completed,
+            "stop_reason": self.stop_reason,
+            "config_history": self.config_history,
             "config": self.container,
         }
 
@@ -150,12 +185,17 @@ class Trainer:
         self.best_return = state["best_return"]
         self.best_step = state["best_step"]
         self.last_eval = tuple(state["last_eval"]) if state["last_eval"] else None
+        # Checkpoints from before last_eval_step existed evaluated on the eval grid.
+        self.last_eval_step = state.get("last_eval_step")
         self.eval_count = state["eval_count"]
         self.eval_time = state["eval_time"]
         self.elapsed_before = state["elapsed"]
         self.stopper.load_state_dict(state["stopper"])
         set_rng_state(state["rng"])
         self.generator.set_state(state["generator"])
+        self.config_history = list(state.get("config_history", []))
+        # A completed run that is resumed has had its total_steps raised: it goes on.
+        self.completed = False
         self.exact_resume = self.collector.load_state_dict(state["collector"])
         if not self.exact_resume:
             log.warning(
@@ -165,8 +205,17 @@ class Trainer:
             )
 
     def _save(self, name: str) -> None:
+        """Write a checkpoint, but only if every tensor in it is finite: a NaN that got
+        past the per-update checks (an optimizer moment, a normaliser statistic) must
+        never replace the last good file."""
+        state = self._state()
+        bad = first_non_finite(state)
+        if bad is not None:
+            self._diverged(f"{bad} (in the state about to be saved as {name})")
         self.tb.flush()  # the points up to this step are on disk before last.pt says so
-        save_checkpoint(self.ckpt_dir / name, self._state())
+        # We hold the run-dir lock, so any temp file here is a leftover of a killed save.
+        remove_stale_temps(self.ckpt_dir)
+        save_checkpoint(self.ckpt_dir / name, state)
 
     # -- pieces of one iteration -------------------------------------------------
     def _algo_now(self) -> AlgoConfig:
@@ -219,35 +268,64 @@ class Trainer:
         obs = rollout.obs.reshape(t * n, *rollout.obs.shape[2:])
         norm.update(obs[rollout.valid.reshape(-1)])
 
+    def _last_good(self) -> str:
+        last = self.ckpt_dir / "last.pt"
+        return f"{last}" if last.exists() else "none (no checkpoint was written yet)"
+
+    def _diverged(self, what: str) -> None:
+        """Record the divergence and raise :class:`TrainingDiverged` with a fix that works:
+        a resume may lower ``optimizer.lr`` or set ``optimizer.max_grad_norm``."""
+        self._write_summary("diverged", reason=f"{what} is not finite")
+        lr = self.cfg.optimizer.lr
+        if (self.ckpt_dir / "last.pt").exists():
+            fix = (
+                f"continue from the last good checkpoint with a lower learning rate: "
+                f"advrun train resume={self.run_dir} optimizer.lr={lr / 10:g} (a resume may "
+                f"also set optimizer.max_grad_norm), or check the env's rewards."
+            )
+        else:
+            fix = "start again with a lower optimizer.lr or set optimizer.max_grad_norm."
+        raise TrainingDiverged(
+            f"training diverged at step {self.global_step} (update {self.update}): {what} is "
+            f"not finite. Nothing was saved from this step. Last good checkpoint: "
+            f"{self._last_good()}. Fix: {fix}"
+        )
+
     def _check_finite(self, metrics: dict[str, float]) -> None:
         bad = non_finite(metrics, self.model)
-        if bad is None:
-            return
-        last = self.ckpt_dir / "last.pt"
-        good = f"{last}" if last.exists() else "none (no checkpoint was written yet)"
-        self._write_summary("diverged", self.global_step)
+        if bad is not None:
+            self._diverged(bad)
+
+    def _env_fault(self, err: NonFiniteEnvOutput, at_step: int) -> None:
+        self._write_summary("diverged", reason=f"env returned non-finite {err.key}")
         raise TrainingDiverged(
-            f"training diverged at step {self.global_step} (update {self.update}): {bad} is "
-            f"not finite. Nothing was saved from this step. Last good checkpoint: {good}. "
-            f"Fix: lower optimizer.lr, set optimizer.max_grad_norm, or check the env's "
-            f"rewards; resume from the last good checkpoint with resume={self.run_dir}."
-        )
+            f"the env {self.cfg.env.id} returned a non-finite {err.key} ({err.value}) in "
+            f"sub-env {err.env_index} at env step {at_step}. advrun stopped before it reached "
+            f"the observation statistics, the loss or a checkpoint. Last good checkpoint: "
+            f"{self._last_good()}. Fix: make the env return finite numbers (clip or guard "
+            f"the value in the env or a wrapper), then resume with: advrun train "
+            f"resume={self.run_dir}"
+        ) from None
 
     def _evaluate(self) -> float:
         start = time.perf_counter()
-        returns = evaluate(
-            self.model,
-            self.eval_envs,
-            seed=self.cfg.seed + 10_000 + self.eval_count,
-            device=self.device,
-            deterministic=self.cfg.eval.deterministic,
-        )
+        try:
+            returns = evaluate(
+                self.model,
+                self.eval_envs,
+                seed=self.cfg.seed + 10_000 + self.eval_count,
+                device=self.device,
+                deterministic=self.cfg.eval.deterministic,
+            )
+        except NonFiniteEnvOutput as err:
+            self._env_fault(err, self.global_step)
         self.eval_count += 1
         mean, std = float(returns.mean()), float(returns.std())
         self.tb.scalars(
             {"eval/episodic_return": mean, "eval/episodic_return_std": std}, self.global_step
         )
         self.last_eval = (mean, std)
+        self.last_eval_step = self.global_step
         if math.isfinite(mean) and mean > self.best_return:
             self.best_return, self.best_step = mean, self.global_step
             self._save("best.pt")
@@ -279,64 +357,114 @@ class Trainer:
             scalars["charts/episodic_length"] = float(np.mean(lengths))
         self.tb.scalars(scalars, self.global_step)
 
+    def _rollout_steps(self) -> int:
+        """Rows of the next rollout: ``algo.rollout_steps``, cut for the last one so the
+        run stops within ``env.num_envs - 1`` steps of ``total_steps`` (not a batch)."""
+        remaining = self.cfg.total_steps - self.global_step
+        return max(1, min(self.cfg.algo.rollout_steps, math.ceil(remaining / self.envs.num_envs)))
+
     # -- the loop --------------------------------------------------------------
-    def run(self) -> float:
-        cfg = self.cfg
+    def run(self, signals: StopSignals | None = None) -> float:
+        """Train to ``total_steps`` (or an early stop), evaluate, save, summarise.
+
+        ``signals`` is the handler the caller installed before building this trainer
+        (so a signal during set-up is seen too); without one, the trainer installs its
+        own. Raises :class:`Interrupted`, :class:`TrainingDiverged` or
+        :class:`RunFailed` (each after recording it in ``summary.json``)."""
         self._start = time.perf_counter()
-        progress = Progress(self.num_updates * self.batch_steps, enabled=cfg.progress)
+        own = signals is None
+        stop = StopSignals().__enter__() if own else signals
+        assert stop is not None
+        try:
+            return self._run(stop)
+        except KeyboardInterrupt:  # a second Ctrl-C: stop now, without saving
+            self._write_summary(
+                "interrupted",
+                reason="a second Ctrl-C stopped the run at once; last.pt is the previous "
+                "checkpoint",
+            )
+            raise Interrupted(2, saved=False) from None
+        except (Interrupted, TrainingDiverged):
+            raise
+        except Exception as err:
+            cause, fix = explain(
+                err, env_id=self.cfg.env.id, step=self.global_step, run_dir=str(self.run_dir)
+            )
+            fix = f"{fix} Last good checkpoint: {self._last_good()}."
+            try:
+                self._write_summary("failed", reason=cause, error_type=type(err).__name__)
+            except Exception as summary_err:  # the disk that broke the run may refuse this too
+                log.error("could not write summary.json: %s", summary_err)
+            raise RunFailed(cause, fix, self.global_step) from err
+        finally:
+            if own:
+                stop.__exit__(None, None, None)
+            self.close()
+
+    def _run(self, signals: StopSignals) -> float:
+        cfg = self.cfg
+        progress = Progress(cfg.total_steps, enabled=cfg.progress)
         recent: deque[float] = deque(maxlen=20)
         stop_reason = "total_steps"
         try:
-            with StopSignals() as signals:
-                while self.update < self.num_updates:
-                    lr = lr_at(
-                        self.update / self.num_updates,
-                        base_lr=cfg.optimizer.lr,
-                        schedule=enum_value(cfg.optimizer.schedule),
-                        min_lr_ratio=cfg.optimizer.min_lr_ratio,
-                    )
-                    set_lr(self.optimizer, lr)
-                    rollout, episodes = self.collector.collect(self.model, cfg.algo.rollout_steps)
-                    metrics = self._learn(rollout)
-                    self._update_obs_norm(rollout)
-                    prev_step = self.global_step
-                    self.global_step += self.batch_steps
-                    self.update += 1
-                    self._check_finite(metrics)
-                    recent.extend(episodes.returns)
+            while self.global_step < cfg.total_steps:
+                self._stop_if_asked(signals)  # e.g. a signal while the envs were built
+                lr = lr_at(
+                    self.update / self.num_updates,
+                    base_lr=cfg.optimizer.lr,
+                    schedule=enum_value(cfg.optimizer.schedule),
+                    min_lr_ratio=cfg.optimizer.min_lr_ratio,
+                )
+                set_lr(self.optimizer, lr)
+                steps = self._rollout_steps()
+                try:
+                    rollout, episodes = self.collector.collect(self.model, steps)
+                except NonFiniteEnvOutput as err:
+                    self._env_fault(err, self.global_step + (err.row + 1) * self.envs.num_envs)
+                metrics = self._learn(rollout)
+                self._update_obs_norm(rollout)
+                prev_step = self.global_step
+                self.global_step += steps * self.envs.num_envs
+                self.update += 1
+                self._check_finite(metrics)
+                recent.extend(episodes.returns)
 
-                    sps = self._train_sps()
-                    if self.update % cfg.log_interval == 0 or self.update == self.num_updates:
-                        self._log(metrics, lr, sps, episodes.returns, episodes.lengths)
-                    progress.update(
-                        self.global_step, sps, float(np.mean(recent)) if recent else None
-                    )
+                sps = self._train_sps()
+                last = self.global_step >= cfg.total_steps
+                if self.update % cfg.log_interval == 0 or last:
+                    self._log(metrics, lr, sps, episodes.returns, episodes.lengths)
+                progress.update(self.global_step, sps, float(np.mean(recent)) if recent else None)
 
-                    evaluate_now = self._due(self.global_step, prev_step, cfg.eval.interval)
-                    if evaluate_now and self.stopper.should_stop(self._evaluate()):
-                        stop_reason = self.stopper.reason
-                        break
-                    if self._due(self.global_step, prev_step, cfg.checkpoint_interval):
-                        self._save("last.pt")
-                    if signals.received is not None:
-                        self._save("last.pt")
-                        self._write_summary("interrupted", self.global_step)
-                        raise Interrupted(signals.received)
-        except BaseException:
-            self.close()
-            raise
+                evaluate_now = self._due(self.global_step, prev_step, cfg.eval.interval)
+                if evaluate_now and self.stopper.should_stop(self._evaluate()):
+                    stop_reason = self.stopper.reason
+                    break
+                if self._due(self.global_step, prev_step, cfg.checkpoint_interval):
+                    self._save("last.pt")
+                if not last:
+                    self._stop_if_asked(signals)
         finally:
             progress.close()
 
-        if self.last_eval is None or (
-            stop_reason == "total_steps"
-            and not self._due(
-                self.global_step, self.global_step - self.batch_steps, cfg.eval.interval
-            )
-        ):
+        # Training is over. From here on a signal no longer stops the run: the final
+        # evaluation and save finish, and the run ends completed.
+        if self.last_eval_step != self.global_step:
             self._evaluate()
+        self.completed, self.stop_reason = True, stop_reason
         self._save("last.pt")
+        if signals.received is not None:
+            log.warning(
+                "signal %d arrived after training had finished; the run was completed and saved.",
+                signals.received,
+            )
         return self._finish(stop_reason)
+
+    def _stop_if_asked(self, signals: StopSignals) -> None:
+        if signals.received is None:
+            return
+        self._save("last.pt")
+        self._write_summary("interrupted", reason=f"signal {signals.received}")
+        raise Interrupted(signals.received)
 
     def _elapsed(self) -> float:
         return self.elapsed_before + (time.perf_counter() - self._start)
@@ -344,7 +472,9 @@ class Trainer:
     def _train_sps(self) -> float:
         return self.global_step / max(self._elapsed() - self.eval_time, 1e-9)
 
-    def _write_summary(self, status: str, steps: int, stop_reason: str = "") -> dict[str, Any]:
+    def _write_summary(
+        self, status: str, stop_reason: str = "", reason: str = "", error_type: str = ""
+    ) -> dict[str, Any]:
         wall = self._elapsed()
         train_time = max(wall - self.eval_time, 1e-9)
         final = self.last_eval or (math.nan, math.nan)
@@ -355,32 +485,41 @@ class Trainer:
             "final_eval_return_std": final[1],
             "best_eval_return": self.best_return if math.isfinite(self.best_return) else None,
             "best_step": self.best_step,
-            "steps": steps,
+            "steps": self.global_step,
             "wall_time_s": wall,
             "train_time_s": train_time,
-            "sps": steps / train_time,
+            "sps": self.global_step / train_time,
             "env_id": self.cfg.env.id,
             "seed": self.cfg.seed,
             "exact_resume": self.exact_resume,
         }
+        if reason:
+            summary["reason"] = reason
+        if error_type:
+            summary["error_type"] = error_type
+        if status != "completed" and (self.ckpt_dir / "last.pt").exists():
+            summary["resume"] = f"advrun train resume={self.run_dir}"
+        if self.config_history:
+            summary["config_history"] = self.config_history
         atomic_write_json(self.run_dir / "summary.json", summary)
         return summary
 
     def _finish(self, stop_reason: str) -> float:
         assert self.last_eval is not None
-        summary = self._write_summary("completed", self.global_step, stop_reason)
-        self.tb.hparams(
-            flat_hparams(self.container),
+        summary = self._write_summary("completed", stop_reason)
+        self.tb.hparams_end(
             {
                 "hparams/final_eval_return": self.last_eval[0],
                 "hparams/best_eval_return": self.best_return,
             },
+            self.global_step,
         )
-        self.close()
         log.info("done: %s", summary)
         return self.last_eval[0]
 
     def close(self) -> None:
-        self.tb.close()
-        self.envs.close()
-        self.eval_envs.close()
+        for closable in (self.tb, self.envs, self.eval_envs):
+            try:
+                closable.close()
+            except Exception as err:  # closing must not hide the fault that got us here
+                log.warning("closing %s failed: %s", type(closable).__name__, err)

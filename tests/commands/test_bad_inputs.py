@@ -37,7 +37,12 @@ SUBSET = [
     "malicious_checkpoint",  # eval: pickle payload must not run
     "unwritable_output_dir",  # preflight before Hydra touches the disk
     "resume_change_gamma",  # resume rules
+    "dangling_symlink_run_dir",  # preflight: a symlink to nowhere
+    "resume_live_run",  # one writer per run dir
+    "resume_completed",  # nothing to do, nothing changed (exit 0)
 ]
+# Runtime faults: the run started, then met a broken env / a real EFBIG.
+RUNTIME = ["env_raises", "env_inf_observation", "file_too_large"]
 BY_NAME = {c.name: c for c in bad_inputs.CASES}
 # A valid tiny run through the same machinery: proves "work started?" can say yes.
 CONTROL = bad_inputs.Case(
@@ -48,7 +53,7 @@ CONTROL = bad_inputs.Case(
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     ctx = bad_inputs.prepare(tmp_path_factory.mktemp("bad_inputs"))
-    cases = [BY_NAME[name] for name in SUBSET] + [CONTROL]
+    cases = [BY_NAME[name] for name in SUBSET + RUNTIME] + [CONTROL]
     done = bad_inputs.run_cases(cases, ctx, jobs=min(4, os.cpu_count() or 1))
     yield {r.case.name: r for r in done}
 
@@ -75,6 +80,21 @@ def test_bad_input_exits_2_before_any_work(name: str, results: dict[str, object]
     assert r.ok, r.problems
 
 
+@pytest.mark.parametrize("name", RUNTIME)
+def test_runtime_fault_exits_with_one_paragraph_and_records_it(
+    name: str, results: dict[str, object]
+) -> None:
+    r = results[name]
+    assert r.case.runtime and r.code == r.case.expect in (1, 3), r.stderr
+    assert r.work_started
+    assert r.ok, r.problems
+
+
+def test_bad_input_leaves_no_directory(results: dict[str, object]) -> None:
+    for name in SUBSET:
+        assert results[name].left_behind == [], (name, results[name].left_behind)
+
+
 def test_control_run_is_seen_as_work(results: dict[str, object]) -> None:
     r = results[CONTROL.name]
     assert r.code == 0, r.stderr
@@ -84,6 +104,8 @@ def test_control_run_is_seen_as_work(results: dict[str, object]) -> None:
 def test_table_lists_every_result(results: dict[str, object]) -> None:
     text = bad_inputs.table(list(results.values()))
     lines = text.splitlines()
-    assert lines[0].startswith("| input | command | exit code | work started? | message |")
+    assert lines[0].startswith(
+        "| input | command | exit code | work started? | dir left? | message |"
+    )
     assert len(lines) == 2 + len(results)
-    assert all(line.count(" | ") >= 4 for line in lines[2:])
+    assert all(line.count(" | ") >= 5 for line in lines[2:])

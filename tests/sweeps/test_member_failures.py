@@ -73,10 +73,10 @@ def test_crashing_member_is_recorded(cli, tiny, tmp_path: Path, monkeypatch) -> 
 
     real = train_cmd.run_training
 
-    def crash_on_seed_2(cfg, run_dir, overridden=None):
+    def crash_on_seed_2(cfg, run_dir, overridden=None, signals=None):
         if cfg.seed == 2:
             raise RuntimeError("simulated crash")
-        return real(cfg, run_dir, overridden)
+        return real(cfg, run_dir, overridden, signals)
 
     monkeypatch.setattr(train_cmd, "run_training", crash_on_seed_2)
     sweep = tmp_path / "sweep"

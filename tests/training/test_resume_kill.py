@@ -113,7 +113,9 @@ def test_sigkill_then_resume_matches_uninterrupted(reference: Path, tmp_path: Pa
     assert list((run_dir / ".hydra").glob("resume_*/config.yaml"))
 
 
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+@pytest.mark.parametrize(
+    ("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGHUP, 129)]
+)
 def test_signal_saves_and_exits_nonzero(sig: signal.Signals, code: int, tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     proc = subprocess.Popen(
