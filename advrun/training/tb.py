@@ -1,23 +1,66 @@
 """TensorBoard scalars and HParams, written into the run directory itself so that
-``tensorboard --logdir <sweep dir>`` shows one run per member, named by its folder."""
+``tensorboard --logdir <sweep dir>`` shows one run per member, named by its folder.
+
+The event file is written by a background thread. When that write fails (disk full,
+file-size limit), the thread stores the error and the next call here raises it; this
+module keeps the thread from also printing a traceback, and names the event file in
+the error, so the trainer can report the fault in one paragraph.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import logging
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from torch.utils.tensorboard import SummaryWriter
 from torch.utils.tensorboard.summary import hparams
 
 
+log = logging.getLogger(__name__)
+_WRITER_THREAD = "_AsyncWriterThread"
+
+
+@functools.cache
+def _quiet_writer_thread() -> None:
+    """Route exceptions of TensorBoard's writer thread to the debug log instead of a
+    stderr traceback (the main thread re-raises the same error at its next write)."""
+    previous: Callable[[Any], Any] = threading.excepthook
+
+    def hook(args: Any) -> None:
+        if type(args.thread).__name__ == _WRITER_THREAD:
+            log.debug("TensorBoard writer thread: %s", args.exc_value)
+            return
+        previous(args)
+
+    threading.excepthook = hook
+
+
 class TensorBoardLogger:
     def __init__(self, log_dir: str, purge_step: int | None = None) -> None:
+        _quiet_writer_thread()
+        self.log_dir = log_dir
         # purge_step: on resume, TensorBoard drops earlier-session events at steps >=
         # this value, so points logged after the last checkpoint are not duplicated.
         self.writer = SummaryWriter(log_dir=log_dir, flush_secs=10, purge_step=purge_step)
 
+    @contextlib.contextmanager
+    def _naming_the_file(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as err:
+            if not err.filename:
+                event_writer = getattr(self.writer.file_writer, "event_writer", None)
+                err.filename = getattr(event_writer, "_file_name", None) or self.log_dir
+            raise
+
     def scalars(self, values: dict[str, float], step: int) -> None:
-        for tag, value in values.items():
-            self.writer.add_scalar(tag, value, step)
+        with self._naming_the_file():
+            for tag, value in values.items():
+                self.writer.add_scalar(tag, value, step)
 
     def hparams_start(self, params: dict[str, Any], metric_names: tuple[str, ...]) -> None:
         """Declare the run's hyperparameters and metric names for the HParams tab, in
@@ -40,7 +83,9 @@ class TensorBoardLogger:
             self.writer.add_scalar(tag, value, step)
 
     def flush(self) -> None:
-        self.writer.flush()
+        with self._naming_the_file():
+            self.writer.flush()
 
     def close(self) -> None:
-        self.writer.close()
+        with self._naming_the_file():
+            self.writer.close()

@@ -522,4 +522,4 @@ class Trainer:
             try:
                 closable.close()
             except Exception as err:  # closing must not hide the fault that got us here
-                log.warning("closing %s failed: %s", type(closable).__name__, err)
+                log.debug("closing %s failed: %s", type(closable).__name__, err)

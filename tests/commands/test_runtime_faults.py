@@ -189,6 +189,40 @@ def test_file_size_limit_is_a_real_efbig(tmp_path: Path) -> None:
     assert not any((run_dir / "checkpoints").glob(".*.tmp"))
 
 
+def test_tensorboard_writer_hitting_the_file_size_limit(tmp_path: Path) -> None:
+    """The event file is written by TensorBoard's background thread: its EFBIG surfaces
+    at the next log call as the same one-paragraph fault, with no thread traceback."""
+    run_dir = tmp_path / "run"
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (12_000, 12_000))
+
+    proc = subprocess.run(
+        [
+            ADVRUN,
+            "train",
+            "total_steps=20000",
+            "env.num_envs=2",
+            "algo.rollout_steps=32",
+            "algo.minibatches=2",
+            "eval.interval=0",
+            "eval.episodes=2",
+            "checkpoint_interval=0",
+            "progress=false",
+            "device=cpu",
+            f"hydra.run.dir={run_dir}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=cap,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "(EFBIG)" in proc.stderr and "events.out.tfevents" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert json.loads((run_dir / "summary.json").read_text())["status"] == "failed"
+
+
 def test_resume_into_read_only_run_dir_is_refused(
     cli, train_run, tmp_path: Path, capsys, monkeypatch
 ) -> None:
