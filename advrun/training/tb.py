@@ -19,7 +19,6 @@ from typing import Any
 from torch.utils.tensorboard import SummaryWriter
 from torch.utils.tensorboard.summary import hparams
 
-
 log = logging.getLogger(__name__)
 _WRITER_THREAD = "_AsyncWriterThread"
 
