@@ -21,8 +21,19 @@ from .mc import mc
 from .normalize import normalize
 from .nstep import nstep
 from .td import td
+from .vtrace import vtrace
 
-__all__ = ["ESTIMATORS", "Estimator", "gae", "get_estimator", "mc", "normalize", "nstep", "td"]
+__all__ = [
+    "ESTIMATORS",
+    "Estimator",
+    "gae",
+    "get_estimator",
+    "mc",
+    "normalize",
+    "nstep",
+    "td",
+    "vtrace",
+]
 
 Estimator = Callable[[Tensor, Tensor, Tensor, Tensor, Tensor], tuple[Tensor, Tensor]]
 """A bound estimator: ``(rewards, values, next_values, terminated, done) -> (adv, returns)``."""
