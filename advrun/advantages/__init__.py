@@ -17,6 +17,7 @@ from torch import Tensor
 
 from ._checks import check_gamma, check_lam, check_n
 from .gae import gae
+from .group import first_episode_mask, grpo, rloo
 from .mc import mc
 from .normalize import normalize
 from .nstep import nstep
@@ -26,11 +27,14 @@ from .vtrace import vtrace
 __all__ = [
     "ESTIMATORS",
     "Estimator",
+    "first_episode_mask",
     "gae",
     "get_estimator",
+    "grpo",
     "mc",
     "normalize",
     "nstep",
+    "rloo",
     "td",
     "vtrace",
 ]
