@@ -17,12 +17,27 @@ from torch import Tensor
 
 from ._checks import check_gamma, check_lam, check_n
 from .gae import gae
+from .group import first_episode_mask, grpo, rloo
 from .mc import mc
 from .normalize import normalize
 from .nstep import nstep
 from .td import td
+from .vtrace import vtrace
 
-__all__ = ["ESTIMATORS", "Estimator", "gae", "get_estimator", "mc", "normalize", "nstep", "td"]
+__all__ = [
+    "ESTIMATORS",
+    "Estimator",
+    "first_episode_mask",
+    "gae",
+    "get_estimator",
+    "grpo",
+    "mc",
+    "normalize",
+    "nstep",
+    "rloo",
+    "td",
+    "vtrace",
+]
 
 Estimator = Callable[[Tensor, Tensor, Tensor, Tensor, Tensor], tuple[Tensor, Tensor]]
 """A bound estimator: ``(rewards, values, next_values, terminated, done) -> (adv, returns)``."""
