@@ -317,3 +317,19 @@ def test_errors() -> None:
     assert len(empty) == 0
     with pytest.raises(ValueError, match="no valid"):
         empty.sample(1, 1, torch.Generator())
+
+
+@pytest.mark.gpu
+def test_cuda_buffer_matches_cpu() -> None:
+    """On a CUDA buffer, a CPU generator gives the same windows as on a CPU buffer (the
+    candidates are drawn on the generator's device); a CUDA generator gives valid ones."""
+    cpu_buf, col = filled(3 * 9, [4, 7, 11])
+    gpu_buf = ReplayBuffer(3 * 9, 3, (4,), np.float32, device="cuda")
+    gpu_buf.load_state_dict(cpu_buf.state_dict())
+    a = cpu_buf.sample(64, 3, torch.Generator().manual_seed(0))
+    b = gpu_buf.sample(64, 3, torch.Generator().manual_seed(0))
+    for name in Window.__dataclass_fields__:
+        assert torch.equal(getattr(a, name), getattr(b, name).cpu()), name
+    w = gpu_buf.sample(64, 3, torch.Generator(device="cuda").manual_seed(0))
+    on_cpu = Window(**{k: getattr(w, k).cpu() for k in Window.__dataclass_fields__})
+    check_window(on_cpu, cpu_buf, col, 3)
