@@ -26,6 +26,8 @@ def register_configs() -> None:
     cs.store(name="eval_schema", node=EvalCommandConfig)
     if not OmegaConf.has_resolver("advrun.if_null"):
         OmegaConf.register_new_resolver("advrun.if_null", if_null)
+    if not OmegaConf.has_resolver("advrun.callable_name"):
+        OmegaConf.register_new_resolver("advrun.callable_name", callable_name)
     _registered = True
 
 
@@ -36,3 +38,14 @@ def if_null(value: Any, when_null: Any, when_set: Any = None) -> Any:
     if value is None:
         return when_null
     return value if when_set is None else when_set
+
+
+def callable_name(path: Any) -> str:
+    """``${advrun.callable_name:${env.make}}``: ``"make_corridor"`` for
+    ``"corridor:make_corridor"`` — the default run name of an ``env.make`` env. Pure
+    string slicing: nothing is imported or called. Without ``env.make`` it is
+    ``"custom"``, which validation then refuses (raising here would surface as Hydra's
+    traceback while it names the output directory)."""
+    if path is None:
+        return "custom"
+    return str(path).rsplit(":", 1)[-1].rsplit(".", 1)[-1] or "custom"
