@@ -71,3 +71,8 @@ def make_walker(bug: str | None = None) -> Walker:
 def make_not_an_env() -> object:
     """A factory that forgets to return the env."""
     return None
+
+
+def forget_to_return(env: gym.Env) -> None:
+    """A wrapper function (``env.wrappers=[broken_envs.forget_to_return]``) that
+    forgets to return the wrapped env."""
