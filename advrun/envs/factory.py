@@ -53,10 +53,25 @@ _EXTRAS = {"box2d": "box2d", "mujoco": "mujoco", "ale": "atari", "atari": "atari
 _NAMESPACES = {"ALE": ("ale_py", "atari")}
 
 
+def _registered_by(module: str) -> list[str]:
+    """Ids whose entry point lives in ``module`` (a class/function or a "mod:attr")."""
+    ids = []
+    for env_id, spec in gym.envs.registry.items():
+        entry = spec.entry_point
+        where = (
+            entry.split(":", 1)[0] if isinstance(entry, str) else getattr(entry, "__module__", "")
+        )
+        if where and (where == module or where.startswith(module + ".")):
+            ids.append(env_id)
+    return ids
+
+
 def _suggest(env_id: str, module: str | None = None) -> str:
-    close = difflib.get_close_matches(env_id, list(gym.envs.registry.keys()), n=3, cutoff=0.5)
-    if module is not None:
-        close = [f"{module}:{c}" for c in close]
+    """Close registered ids; after ``module:``, the module's own ids (prefixed) first."""
+    own = _registered_by(module) if module is not None else []
+    close = [f"{module}:{c}" for c in difflib.get_close_matches(env_id, own, n=3, cutoff=0.5)]
+    if not close:
+        close = difflib.get_close_matches(env_id, list(gym.envs.registry.keys()), n=3, cutoff=0.5)
     return f" Did you mean {', '.join(close)}?" if close else ""
 
 

@@ -37,18 +37,31 @@ SUBSET = [
     "malicious_checkpoint",  # eval: pickle payload must not run
     "unwritable_output_dir",  # preflight before Hydra touches the disk
     "resume_change_gamma",  # resume rules
+    "custom_module_import_error",  # user env module: its own error, file:line
+    "make_returns_no_env",  # env.make factory
+    "check_dtype",  # env check: observation
+    "check_old_step",  # env check: gym < 0.26 step API
 ]
 BY_NAME = {c.name: c for c in bad_inputs.CASES}
 # A valid tiny run through the same machinery: proves "work started?" can say yes.
 CONTROL = bad_inputs.Case(
     "control_valid_run", "a valid tiny run", ["train", "device=cpu"], expect=0
 )
+# The README's example env through the console script, its module on PYTHONPATH as a
+# user's would be: the env cases above fail for their bug, not for the mechanism.
+CONTROL_CUSTOM = bad_inputs.Case(
+    "control_custom_env",
+    "a valid tiny run of a module:EnvId env",
+    ["train", "device=cpu", "env=gym", "env.id=corridor:Corridor-v0"],
+    env_vars=bad_inputs.WITH_USER_ENVS,
+    expect=0,
+)
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     ctx = bad_inputs.prepare(tmp_path_factory.mktemp("bad_inputs"))
-    cases = [BY_NAME[name] for name in SUBSET] + [CONTROL]
+    cases = [BY_NAME[name] for name in SUBSET] + [CONTROL, CONTROL_CUSTOM]
     done = bad_inputs.run_cases(cases, ctx, jobs=min(4, os.cpu_count() or 1))
     yield {r.case.name: r for r in done}
 
@@ -75,8 +88,9 @@ def test_bad_input_exits_2_before_any_work(name: str, results: dict[str, object]
     assert r.ok, r.problems
 
 
-def test_control_run_is_seen_as_work(results: dict[str, object]) -> None:
-    r = results[CONTROL.name]
+@pytest.mark.parametrize("name", [CONTROL.name, CONTROL_CUSTOM.name])
+def test_control_run_is_seen_as_work(name: str, results: dict[str, object]) -> None:
+    r = results[name]
     assert r.code == 0, r.stderr
     assert r.work_started and r.ok
 

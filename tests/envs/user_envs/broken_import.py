@@ -5,6 +5,6 @@ from __future__ import annotations
 import gymnasium as gym
 
 CELLS = 0
-STEP_SIZE = 1 / CELLS  # ZeroDivisionError here: advrun must show this file and line
+STEP_SIZE = 1 / CELLS  # ZeroDivisionError while importing
 
 gym.register("NeverRegistered-v0", entry_point="broken_import:Nothing")
