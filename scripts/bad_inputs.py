@@ -32,6 +32,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[1]
+# Where the user env modules live: the README's example and the broken ones. Cases put
+# them on PYTHONPATH, as a user does with their own module.
+EXAMPLES = REPO / "docs" / "examples"
+USER_ENVS = REPO / "tests" / "envs" / "user_envs"
+WITH_USER_ENVS = {"PYTHONPATH": f"{USER_ENVS}{os.pathsep}{EXAMPLES}"}
+
 # Overrides for a run that takes well under a second (the same as tests/conftest.py).
 TINY = [
     "total_steps=256",
@@ -167,6 +174,9 @@ class Case:
     @property
     def runtime(self) -> bool:
         return self.status is not None
+
+    # Extra environment variables for the child process (e.g. PYTHONPATH).
+    env_vars: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -398,6 +408,85 @@ CASES: list[Case] = [
         expect=0,
         needs_training=True,
     ),
+    # -- the user's own env (README: "Your own environment") ---------------------------
+    Case(
+        "custom_module_import_error",
+        "env module that fails to import (module:EnvId)",
+        ["train", "env=gym", "env.id=broken_import:NeverRegistered-v0"],
+        env_vars=WITH_USER_ENVS,
+        mentions=("env.id", "ZeroDivisionError: division by zero", "broken_import.py:8"),
+    ),
+    Case(
+        "custom_module_not_on_path",
+        "env module not on PYTHONPATH",
+        ["train", "env=gym", "env.id=corridor:Corridor-v0"],
+        mentions=("env.id", "no module named 'corridor'", "PYTHONPATH"),
+    ),
+    Case(
+        "custom_id_not_registered",
+        "module:EnvId whose module does not register EnvId",
+        ["train", "env=gym", "env.id=corridor:Coridor-v0"],
+        env_vars=WITH_USER_ENVS,
+        mentions=("env.id", "corridor:Corridor-v0"),
+    ),
+    Case(
+        "make_import_error",
+        "env.make whose module fails to import",
+        ["train", "env=custom", "env.make=broken_import:make"],
+        env_vars=WITH_USER_ENVS,
+        mentions=("env.make", "ZeroDivisionError", "broken_import.py:8"),
+    ),
+    Case(
+        "make_not_an_import_path",
+        "env.make without :callable",
+        ["train", "env=custom", "env.make=corridor"],
+        mentions=("env.make", "pkg.module:callable"),
+    ),
+    Case(
+        "make_returns_no_env",
+        "env.make returning something else than an env",
+        ["train", "env=custom", "env.make=broken_envs:make_not_an_env"],
+        env_vars=WITH_USER_ENVS,
+        mentions=("env.make", "not a gymnasium.Env"),
+    ),
+    Case(
+        "wrapper_import_error",
+        "env.wrappers entry whose module fails to import",
+        ["train", "env.wrappers=[{{_target_:broken_import.Wrapper}}]"],  # {{ }}: str.format
+        env_vars=WITH_USER_ENVS,
+        mentions=("env.wrappers[0]", "ZeroDivisionError", "broken_import.py:8"),
+    ),
+    Case(
+        "wrapper_without_target",
+        "env.wrappers entry without _target_",
+        ["train", "env.wrappers=[{{min_reward:0}}]"],
+        mentions=("env.wrappers[0]", "_target_"),
+    ),
+    *[
+        Case(
+            f"check_{bug}",
+            f"env check: {label}",
+            ["train", "env=gym", f"env.id=broken_envs:Broken-{bug.replace('_', '')}-v0"],
+            env_vars=WITH_USER_ENVS,
+            mentions=("env.id", check, where),
+        )
+        for bug, label, check, where in (
+            ("dtype", "float64 obs for a float32 space", "observation in", "first reset"),
+            ("shape", "obs of the wrong shape", "observation in", "first reset"),
+            ("out_of_bounds", "obs outside its Box", "observation in", "step 3"),
+            ("nan_reward", "NaN reward", "reward is a finite scalar", "step 3"),
+            ("array_reward", "reward of shape (1,)", "reward is a finite scalar", "step 3"),
+            ("old_step", "old 4-tuple step", "4-tuple", "step 1"),
+            ("old_reset", "reset returning obs only", "reset returns (obs, info)", "reset"),
+        )
+    ],
+    Case(
+        "check_via_make",
+        "env check on an env.make factory (4-tuple step)",
+        ["train", "env=custom", "env.make=broken_envs:make_walker", "+env.kwargs.bug=old_step"],
+        env_vars=WITH_USER_ENVS,
+        mentions=("env.make", "4-tuple", "step 1"),
+    ),
     # -- runtime faults: the run started, then this happened ---------------------------
     Case(
         "env_raises",
@@ -561,7 +650,8 @@ def display(case: Case, ctx: Context, shown: list[str]) -> str:
     text = " ".join(shown).replace(str(ctx.tmp / "cases" / case.name), "<dir>")
     text = text.replace(str(ctx.tmp), "<tmp>")
     prog = case.shown if case.simulated else "advrun"
-    return f"{prog} {text}"
+    env = " ".join(f"{k}={v}" for k, v in case.env_vars.items()).replace(str(REPO), "<repo>")
+    return f"{env + ' ' if env else ''}{prog} {text}"
 
 
 def run_case(case: Case, ctx: Context, timeout: float = 300) -> Result:
@@ -572,7 +662,7 @@ def run_case(case: Case, ctx: Context, timeout: float = 300) -> Result:
         argv = [sys.executable, "-c", case.simulated, *args]
     else:
         argv = [advrun_executable(), *args]
-    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"} | case.env_vars
     trained = case_dir / "trained"
     before, dirs_before = _work_files(case_dir), _dirs(case_dir)
     contents = _contents(trained) if case.unchanged else {}

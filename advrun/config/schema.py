@@ -64,7 +64,16 @@ class Activation(str, Enum):
 class EnvConfig:
     """A gymnasium environment, batched into ``num_envs`` copies."""
 
+    # A registered id, or gymnasium's ``module:EnvId`` (``module`` is imported first so
+    # its ``gymnasium.register`` runs). With ``make`` set it only names the run.
     id: str = MISSING
+    # ``pkg.module:callable`` returning a gymnasium.Env, called with ``kwargs``.
+    make: str | None = None
+    # Wrappers applied to every sub-env in order: ``{_target_: pkg.module.Wrapper, ...}``.
+    wrappers: list[Any] = field(default_factory=list)
+    # Play one sub-env for a reset and a few random steps before training and stop on
+    # an API violation (obs outside its space, bad reward, old 4-tuple step...).
+    check: bool = True
     num_envs: int = 8
     # auto | native | sync | async. ``auto`` uses gymnasium's native vector env when the
     # id has one (CartPole: numpy, millions of steps/s) and ``sync`` otherwise.

@@ -31,6 +31,8 @@ def register_configs() -> None:
         # use_cache: Hydra copies resolver caches into each sweep member's config, so a
         # member running in another process (joblib, SLURM) sees the sweep's tag.
         OmegaConf.register_new_resolver("advrun.run_tag", run_tag, use_cache=True)
+    if not OmegaConf.has_resolver("advrun.callable_name"):
+        OmegaConf.register_new_resolver("advrun.callable_name", callable_name)
     _registered = True
 
 
@@ -53,3 +55,14 @@ def run_tag() -> str:
     the same second (a shell loop, a job array) get separate directories; the name still
     sorts by time. The run-dir lock catches the 1-in-16M leftover collision."""
     return _RUN_TAG
+
+
+def callable_name(path: Any) -> str:
+    """``${advrun.callable_name:${env.make}}``: ``"make_corridor"`` for
+    ``"corridor:make_corridor"`` — the default run name of an ``env.make`` env. Pure
+    string slicing: nothing is imported or called. Without ``env.make`` it is
+    ``"custom"``, which validation then refuses (raising here would surface as Hydra's
+    traceback while it names the output directory)."""
+    if path is None:
+        return "custom"
+    return str(path).rsplit(":", 1)[-1].rsplit(".", 1)[-1] or "custom"

@@ -39,6 +39,55 @@ def _check_backend(c: TrainConfig) -> None:
         )
 
 
+def _check_custom_env(c: TrainConfig) -> None:
+    """``env.make`` / ``env.wrappers`` are well-formed and combine with the other env
+    keys (nothing is imported here: the env factory does that, and reports the user
+    module's own errors)."""
+    from advrun.envs.user_code import is_import_path
+
+    _check(
+        c.env.make is not None or c.env.id != "custom",
+        "env.make",
+        "env=custom builds the env from a factory, but env.make is not set.",
+        "add env.make=pkg.module:make_env (a function returning a gymnasium.Env).",
+    )
+    if c.env.make is not None:
+        _check(
+            isinstance(c.env.make, str) and is_import_path(c.env.make),
+            "env.make",
+            f"{c.env.make!r} is not an import path of the form pkg.module:callable.",
+            "write env.make=pkg.module:make_env (a function returning a gymnasium.Env; "
+            "its module must be importable, e.g. on PYTHONPATH).",
+        )
+        for key, ok, why in (
+            ("env.backend", c.env.backend == "gymnasium", "runs only advrun's own envs"),
+            ("env.preprocess", c.env.preprocess is None, "applies to Atari ids"),
+            ("env.vectorization", c.env.vectorization != "native", "needs a native env"),
+        ):
+            _check(
+                ok,
+                key,
+                f"{key}={getattr(c.env, key.split('.')[1])} cannot be combined with "
+                f"env.make ({why}).",
+                f"drop {key}, or use a registered env.id instead of env.make.",
+            )
+    for i, spec in enumerate(c.env.wrappers):
+        target = spec.get("_target_") if isinstance(spec, dict) else spec
+        _check(
+            isinstance(target, str) and bool(target.strip()),
+            f"env.wrappers[{i}]",
+            f"{spec!r} is not a wrapper spec.",
+            "give each wrapper as {_target_: pkg.module.Wrapper, kwarg: value, ...}, e.g. "
+            "env.wrappers=[{_target_:gymnasium.wrappers.ClipReward,min_reward:-1,max_reward:1}].",
+        )
+    _check(
+        not c.env.wrappers or c.env.backend == "gymnasium",
+        "env.wrappers",
+        "wrappers apply to gymnasium envs, not to env.backend=torch.",
+        "use env.backend=gymnasium, or drop env.wrappers.",
+    )
+
+
 def _check_network_kind(c: TrainConfig) -> None:
     """nature_cnn needs image observations; only known preprocessors are accepted."""
     from advrun.envs.factory import PREPROCESSORS
@@ -219,6 +268,7 @@ def validate(c: TrainConfig) -> None:
         ),
         lambda: _at_least(c.env.max_episode_steps, 1, "env.max_episode_steps", allow_none=True),
         lambda: _check_backend(c),
+        lambda: _check_custom_env(c),
         lambda: _check_network_kind(c),
         lambda: _positive(c.env.reward_clip, "env.reward_clip", "10.0"),
         lambda: _positive(c.network.obs_clip, "network.obs_clip", "10.0"),

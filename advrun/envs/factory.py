@@ -15,13 +15,20 @@ and end an episode at each lost life; evaluation envs (``training=False``) keep 
 scores and whole games. ale-py >= 0.10 ships ``AtariVectorEnv``, a C++ vector env that
 does all of this natively (threaded, no Python per frame); ``vectorization=auto``
 uses it. ``sync``/``async`` build the same pipeline from gymnasium's wrappers.
+
+The user's own envs come in three ways (see :mod:`advrun.envs.custom`): gymnasium's
+``module:EnvId`` id (the module is imported so its ``gymnasium.register`` runs), a
+factory ``make="pkg.module:callable"``, and ``wrappers`` applied per sub-env. With
+``check=True`` one sub-env is played briefly first (:mod:`advrun.envs.check`).
 """
 
 from __future__ import annotations
 
 import difflib
 import importlib
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import gymnasium as gym
@@ -35,6 +42,10 @@ from gymnasium.error import (
 from gymnasium.vector import AutoresetMode
 
 from advrun.config.errors import ConfigError
+from advrun.envs.custom import check_built_env, make_factory_vec_env, wrapper_fns
+from advrun.envs.user_code import describe, import_module
+
+log = logging.getLogger(__name__)
 
 # Extras that provide the optional env families, keyed by a word in the error text.
 _EXTRAS = {"box2d": "box2d", "mujoco": "mujoco", "ale": "atari", "atari": "atari"}
@@ -42,9 +53,34 @@ _EXTRAS = {"box2d": "box2d", "mujoco": "mujoco", "ale": "atari", "atari": "atari
 _NAMESPACES = {"ALE": ("ale_py", "atari")}
 
 
-def _suggest(env_id: str) -> str:
-    close = difflib.get_close_matches(env_id, list(gym.envs.registry.keys()), n=3, cutoff=0.5)
+def _registered_by(module: str) -> list[str]:
+    """Ids whose entry point lives in ``module`` (a class/function or a "mod:attr")."""
+    ids = []
+    for env_id, spec in gym.envs.registry.items():
+        entry = spec.entry_point
+        where = (
+            entry.split(":", 1)[0] if isinstance(entry, str) else getattr(entry, "__module__", "")
+        )
+        if where and (where == module or where.startswith(module + ".")):
+            ids.append(env_id)
+    return ids
+
+
+def _suggest(env_id: str, module: str | None = None) -> str:
+    """Close registered ids; after ``module:``, the module's own ids (prefixed) first."""
+    own = _registered_by(module) if module is not None else []
+    close = [f"{module}:{c}" for c in difflib.get_close_matches(env_id, own, n=3, cutoff=0.5)]
+    if not close:
+        close = difflib.get_close_matches(env_id, list(gym.envs.registry.keys()), n=3, cutoff=0.5)
     return f" Did you mean {', '.join(close)}?" if close else ""
+
+
+def split_env_id(env_id: str) -> tuple[str | None, str]:
+    """``"module:Name-v0"`` -> ``("module", "Name-v0")``; a plain id has no module."""
+    if ":" in env_id:
+        module, name = env_id.split(":", 1)
+        return module, name
+    return None, env_id
 
 
 def resolve_vectorization(env_id: str, vectorization: str) -> str:
@@ -83,8 +119,30 @@ def _register_namespace(env_id: str) -> bool:
     return True
 
 
-def check_env_id(env_id: str) -> None:
-    """Fail early, with suggestions, on an id gymnasium does not know."""
+def check_env_id(env_id: str) -> str:
+    """Fail early, with suggestions, on an id gymnasium does not know; return the
+    registered id. ``module:Name-v0`` (gymnasium's syntax) first imports ``module``,
+    whose ``gymnasium.register`` calls add its ids; its import errors are reported as
+    the module's own."""
+    module, name = split_env_id(env_id)
+    if module is not None:
+        if not module or not all(part.isidentifier() for part in module.split(".")):
+            raise ConfigError(
+                "env.id",
+                f"{env_id!r}: {module!r} is not a module name.",
+                "write module:EnvId, e.g. env.id=corridor:Corridor-v0.",
+            )
+        import_module(module, "env.id")
+        try:
+            gym.spec(name)
+        except gym.error.Error as err:
+            raise ConfigError(
+                "env.id",
+                f"importing {module!r} did not register {name!r} ({err}).{_suggest(name, module)}",
+                f"call gymnasium.register({name!r}, entry_point=...) at the top level of "
+                f"{module}, or correct the name after the colon.",
+            ) from None
+        return name
     try:
         try:
             gym.spec(env_id)
@@ -102,8 +160,10 @@ def check_env_id(env_id: str) -> None:
         raise ConfigError(
             "env.id",
             f"{env_id!r} is not a registered gymnasium id ({err}).{_suggest(env_id)}",
-            "ids look like Name-vN or Namespace/Name-vN, e.g. env=gym env.id=CartPole-v1.",
+            "ids look like Name-vN, Namespace/Name-vN or module:Name-vN, e.g. env=gym "
+            "env.id=CartPole-v1.",
         ) from None
+    return env_id
 
 
 PREPROCESSORS = ("atari",)
@@ -155,48 +215,11 @@ def _atari_kwargs(
     return out
 
 
-def make_vec_env(
-    env_id: str,
-    num_envs: int,
-    *,
-    vectorization: str = "auto",
-    kwargs: dict[str, Any] | None = None,
-    max_episode_steps: int | None = None,
-    preprocess: str | None = None,
-    training: bool = True,
-) -> gym.vector.VectorEnv:
-    """``num_envs`` copies of ``env_id`` in NEXT_STEP autoreset mode (not yet reset).
-
-    ``preprocess="atari"`` applies the Atari pipeline described in the module docstring
-    (``training`` picks reward clipping and life-loss episodes)."""
-    check_env_id(env_id)
-    if preprocess is not None and preprocess not in PREPROCESSORS:
-        raise ConfigError(
-            "env.preprocess",
-            f"{preprocess!r} is not one of {', '.join(PREPROCESSORS)}.",
-            "use env.preprocess=atari or null.",
-        )
-    mode = resolve_vectorization(env_id, vectorization)
-    env_kwargs = dict(kwargs or {})
-    wrappers: list[Callable[[gym.Env], gym.Env]] = []
-    if preprocess == "atari":
-        env_kwargs = _atari_kwargs(mode, env_kwargs, max_episode_steps, training)
-        if mode != "vector_entry_point":
-            wrappers = _atari_wrappers(training)
-    elif max_episode_steps is not None:
-        env_kwargs["max_episode_steps"] = max_episode_steps
+@contextmanager
+def _dependency_errors(env_id: str) -> Iterator[None]:
+    """gymnasium's DependencyNotInstalled as a ConfigError naming advrun's extra."""
     try:
-        if mode == "vector_entry_point":
-            envs = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode=mode, **env_kwargs)
-        else:
-            envs = gym.make_vec(
-                env_id,
-                num_envs=num_envs,
-                vectorization_mode=mode,
-                vector_kwargs={"autoreset_mode": AutoresetMode.NEXT_STEP},
-                wrappers=wrappers or None,
-                **env_kwargs,
-            )
+        yield
     except DependencyNotInstalled as err:
         text = str(err).lower()
         extra = next((x for k, x in _EXTRAS.items() if k in text), None)
@@ -206,6 +229,107 @@ def make_vec_env(
             f"{env_id} needs an optional dependency that is not installed ({err}).",
             f"{fix}.",
         ) from None
+
+
+def _check_registered(
+    env_id: str, name: str, kwargs: dict[str, Any], wrappers: Sequence[Callable[..., gym.Env]]
+) -> None:
+    """Build one sub-env of registered ``name`` as the sync path would and check it."""
+
+    def build() -> gym.Env:
+        try:
+            env = gym.make(name, disable_env_checker=True, **kwargs)
+        except DependencyNotInstalled:
+            raise
+        except Exception as err:
+            raise ConfigError(
+                "env.id",
+                f"gymnasium.make({name!r}) raised {describe(err)}.",
+                "fix the env's constructor or the arguments given in env.kwargs.",
+            ) from None
+        for wrap in wrappers:
+            env = wrap(env)
+        return env
+
+    check_built_env(build, env_id, "env.id")
+
+
+def make_vec_env(
+    env_id: str,
+    num_envs: int,
+    *,
+    vectorization: str = "auto",
+    kwargs: dict[str, Any] | None = None,
+    max_episode_steps: int | None = None,
+    preprocess: str | None = None,
+    training: bool = True,
+    make: str | None = None,
+    wrappers: Sequence[Any] | None = None,
+    check: bool = False,
+) -> gym.vector.VectorEnv:
+    """``num_envs`` copies of ``env_id`` in NEXT_STEP autoreset mode (not yet reset).
+
+    ``preprocess="atari"`` applies the Atari pipeline described in the module docstring
+    (``training`` picks reward clipping and life-loss episodes). ``make`` builds the
+    sub-envs from a factory instead (``env_id`` then only names the run); ``wrappers``
+    (``{_target_: ..., **kwargs}`` specs) wrap every sub-env; ``check`` plays one
+    sub-env through :func:`advrun.envs.check.check_env` before building the rest."""
+    user_wrappers = wrapper_fns(wrappers or [])
+    if make is not None:
+        return make_factory_vec_env(
+            make,
+            num_envs,
+            vectorization=vectorization,
+            kwargs=kwargs,
+            max_episode_steps=max_episode_steps,
+            wrappers=user_wrappers,
+            check=check,
+        )
+    given_id, env_id = env_id, check_env_id(env_id)
+    if preprocess is not None and preprocess not in PREPROCESSORS:
+        raise ConfigError(
+            "env.preprocess",
+            f"{preprocess!r} is not one of {', '.join(PREPROCESSORS)}.",
+            "use env.preprocess=atari or null.",
+        )
+    mode = resolve_vectorization(env_id, vectorization)
+    if user_wrappers and mode == "vector_entry_point":
+        if training:
+            log.info(
+                "env.wrappers: %s is built one sub-env at a time (env.vectorization=sync) "
+                "instead of gymnasium's native vector env, which cannot take wrappers.",
+                given_id,
+            )
+        mode = "sync"
+
+    def recipe(how: str) -> tuple[dict[str, Any], list[Callable[[gym.Env], gym.Env]]]:
+        """Keyword arguments and per-env wrappers for vectorization mode ``how``."""
+        env_kwargs = dict(kwargs or {})
+        per_env: list[Callable[[gym.Env], gym.Env]] = []
+        if preprocess == "atari":
+            env_kwargs = _atari_kwargs(how, env_kwargs, max_episode_steps, training)
+            if how != "vector_entry_point":
+                per_env = _atari_wrappers(training)
+        elif max_episode_steps is not None:
+            env_kwargs["max_episode_steps"] = max_episode_steps
+        return env_kwargs, per_env + list(user_wrappers)
+
+    env_kwargs, all_wrappers = recipe(mode)
+    with _dependency_errors(env_id):
+        if check:
+            # The native vector env is gymnasium's own; its per-env twin is checked.
+            _check_registered(given_id, env_id, *recipe("sync"))
+        if mode == "vector_entry_point":
+            envs = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode=mode, **env_kwargs)
+        else:
+            envs = gym.make_vec(
+                env_id,
+                num_envs=num_envs,
+                vectorization_mode=mode,
+                vector_kwargs={"autoreset_mode": AutoresetMode.NEXT_STEP},
+                wrappers=all_wrappers or None,
+                **env_kwargs,
+            )
     got = envs.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP)
     if got != AutoresetMode.NEXT_STEP:
         envs.close()

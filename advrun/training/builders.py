@@ -30,7 +30,7 @@ def build_envs(
 ) -> gym.vector.VectorEnv:
     """Gymnasium vector envs (numpy, on the host) or, with ``env.backend=torch``, the
     torch-native batched envs on ``device``. ``training=False`` builds evaluation envs
-    (for ``env.preprocess=atari``: raw scores, whole games)."""
+    (for ``env.preprocess=atari``: raw scores, whole games) and skips ``env.check``."""
     if env.backend == "torch":
         return make_torch_vec_env(
             env.id,
@@ -47,6 +47,10 @@ def build_envs(
         max_episode_steps=env.max_episode_steps,
         preprocess=env.preprocess,
         training=training,
+        make=env.make,
+        wrappers=list(env.wrappers),
+        # Once per run: the training envs; eval envs are the same env.
+        check=env.check and training,
     )
 
 

@@ -40,6 +40,10 @@ SUBSET = [
     "dangling_symlink_run_dir",  # preflight: a symlink to nowhere
     "resume_live_run",  # one writer per run dir
     "resume_completed",  # nothing to do, nothing changed (exit 0)
+    "custom_module_import_error",  # user env module: its own error, file:line
+    "make_returns_no_env",  # env.make factory
+    "check_dtype",  # env check: observation
+    "check_old_step",  # env check: gym < 0.26 step API
 ]
 # Runtime faults: the run started, then met a broken env / a real EFBIG.
 RUNTIME = ["env_raises", "env_inf_observation", "file_too_large"]
@@ -48,12 +52,21 @@ BY_NAME = {c.name: c for c in bad_inputs.CASES}
 CONTROL = bad_inputs.Case(
     "control_valid_run", "a valid tiny run", ["train", "device=cpu"], expect=0
 )
+# The README's example env through the console script, its module on PYTHONPATH as a
+# user's would be: the env cases above fail for their bug, not for the mechanism.
+CONTROL_CUSTOM = bad_inputs.Case(
+    "control_custom_env",
+    "a valid tiny run of a module:EnvId env",
+    ["train", "device=cpu", "env=gym", "env.id=corridor:Corridor-v0"],
+    env_vars=bad_inputs.WITH_USER_ENVS,
+    expect=0,
+)
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     ctx = bad_inputs.prepare(tmp_path_factory.mktemp("bad_inputs"))
-    cases = [BY_NAME[name] for name in SUBSET + RUNTIME] + [CONTROL]
+    cases = [BY_NAME[name] for name in SUBSET + RUNTIME] + [CONTROL, CONTROL_CUSTOM]
     done = bad_inputs.run_cases(cases, ctx, jobs=min(4, os.cpu_count() or 1))
     yield {r.case.name: r for r in done}
 
@@ -95,8 +108,9 @@ def test_bad_input_leaves_no_directory(results: dict[str, object]) -> None:
         assert results[name].left_behind == [], (name, results[name].left_behind)
 
 
-def test_control_run_is_seen_as_work(results: dict[str, object]) -> None:
-    r = results[CONTROL.name]
+@pytest.mark.parametrize("name", [CONTROL.name, CONTROL_CUSTOM.name])
+def test_control_run_is_seen_as_work(name: str, results: dict[str, object]) -> None:
+    r = results[name]
     assert r.code == 0, r.stderr
     assert r.work_started and r.ok
 

@@ -25,6 +25,8 @@ EXPECTED_AT_LEAST = {
 # Options that need an extra override to compose into a complete config.
 EXTRA = {
     ("env", "gym"): ["env.id=CartPole-v1"],
+    # Validation does not import the factory's module (the env factory does).
+    ("env", "custom"): ["env.make=corridor:make_corridor"],
     # The CNN only accepts image envs (validated); composing needs no ale-py.
     ("network", "nature_cnn"): ["env=atari_pong"],
 }
@@ -59,6 +61,8 @@ def test_option_composes_and_validates(compose_train, group: str, option: str) -
         assert str(getattr(config.optimizer.name, "value", config.optimizer.name)) == option
     if (group, option) == ("env", "gym"):
         assert config.env.id == "CartPole-v1"
+    if (group, option) == ("env", "custom"):
+        assert config.env.id == "make_corridor"  # named after the factory
 
 
 def test_default_config_composes(compose_train) -> None:

@@ -1,12 +1,13 @@
 """Config interpolation never executes code from the command line.
 
 OmegaConf interpolations (``${...}``) call *registered resolvers* only. advrun
-registers one (``advrun.if_null``); Hydra adds ``now`` and ``hydra``; OmegaConf ships
-the ``oc.*`` family. None of them evaluates code. ``${oc.env:VAR}`` reads an
-environment variable — allowed and documented here: it can only read a string the
-user's own shell already holds. Anything else — ``${eval:...}``, ``${python:...}``,
-a Python expression as a value — must either fail with a clean error (Hydra's parse
-or merge message, or ``advrun: Invalid config ...``, exit status 2) or be kept as a
+registers two (``advrun.if_null``, ``advrun.callable_name``); Hydra adds ``now`` and
+``hydra``; OmegaConf ships the ``oc.*`` family. None of them evaluates code.
+``${oc.env:VAR}`` reads an environment variable — allowed and documented here: it
+can only read a string the user's own shell already holds. Anything else —
+``${eval:...}``, ``${python:...}``, a Python expression as a value — must either fail
+with a clean error (Hydra's parse or merge message, or ``advrun: Invalid config ...``,
+exit status 2) or be kept as a
 plain string. A marker file that the payload would create must never appear.
 """
 
@@ -42,6 +43,7 @@ ALLOWED = {
     "python_version",  # Hydra's: returns the interpreter's version string
     "ray_pkg_version",  # hydra-ray-launcher's: returns an installed package's version
     "advrun.if_null",
+    "advrun.callable_name",  # slices "pkg.module:fn" to "fn" (the env=custom run name)
 }
 
 

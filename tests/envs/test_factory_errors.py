@@ -37,7 +37,22 @@ def test_unknown_id_suggests_close_names(typo: str, suggestion: str) -> None:
     assert "Did you mean" in msg and suggestion in msg.split("Did you mean", 1)[1]
 
 
-@pytest.mark.parametrize("bad", ["", "a/b/c", "Foo/Bar-v0", "os:CartPole-v1", "CartPole-v1 "])
+# "module:Name" is gymnasium's own syntax (module imported, then Name looked up), so
+# "os:CartPole-v1" is a valid id; a missing module, a module that registers no such
+# name, or an empty/invalid module name are not.
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "a/b/c",
+        "Foo/Bar-v0",
+        "no_such_module_xyz:CartPole-v1",
+        "os:NoSuchEnv-v0",
+        ":CartPole-v1",
+        "a b:CartPole-v1",
+        "CartPole-v1 ",
+    ],
+)
 def test_malformed_or_unregistered_ids_are_config_errors(bad: str) -> None:
     with pytest.raises(ConfigError) as info:
         check_env_id(bad)
