@@ -229,3 +229,21 @@ class EvalCommandConfig:
     seed: int = 12345
     device: Device = Device.cpu
     num_envs: int | None = None
+
+
+@dataclass
+class ExportCommandConfig:
+    """``advrun export``: write a checkpoint's policy as ONNX or TorchScript."""
+
+    run: str | None = None
+    checkpoint: str | None = None
+    which: str = "best"
+    # onnx | torchscript
+    format: str = "onnx"
+    # action: the deterministic action only; dist: also the distribution's parameters
+    # (logits, or the Gaussian mean and log_std).
+    outputs: str = "action"
+    # Output file; null writes <run dir>/export/<checkpoint stem>.onnx (or .torchscript.pt).
+    out: str | None = None
+    # Random observations the written file is run on and compared with torch (0: skip).
+    check_observations: int = 1000
