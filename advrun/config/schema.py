@@ -229,6 +229,17 @@ class EvalCommandConfig:
     seed: int = 12345
     device: Device = Device.cpu
     num_envs: int | None = None
+    # A run dir or checkpoint to compare with on the same episode seeds (paired).
+    baseline: str | None = None
+    # Record the first video_episodes episodes as mp4 under <run dir>/videos/ and as
+    # TensorBoard GIFs (needs the video extra).
+    video: bool = False
+    video_episodes: int = 1
+    # Write <checkpoint stem>.eval.json and .eval.md beside the checkpoint.
+    report: bool = True
+    bootstrap_reps: int = 2000
+    # An episode counter on stderr (only on a terminal).
+    progress: bool = True
 
 
 @dataclass

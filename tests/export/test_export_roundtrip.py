@@ -79,7 +79,8 @@ def test_nature_cnn_from_a_checkpoint_like_dict(
     assert meta["checkpoint_step"] == 7
 
 
-def test_metadata_and_default_output_path(cli, trained_run: Path, capsys) -> None:
+def test_metadata_and_default_output_path(cli, train_run, tmp_path: Path, capsys) -> None:
+    trained_run = train_run(tmp_path / "run")
     cli(["export", f"run={trained_run}", "which=last", "check_observations=50"])
     out = trained_run / "export" / "last.onnx"
     assert out.is_file() and str(out) in capsys.readouterr().out
