@@ -179,6 +179,10 @@ class EvalConfig:
     episodes: int = 20
     # Deterministic policy: argmax / Gaussian mean.
     deterministic: bool = True
+    # Record the first video_episodes episodes of each evaluation as mp4 under
+    # <run dir>/videos/ and as TensorBoard GIFs (advrun.evaluation.video; video extra).
+    video: bool = False
+    video_episodes: int = 1
 
 
 @dataclass
@@ -189,6 +193,13 @@ class InitConfig:
     checkpoint: str | None = None
     # Parameter-name prefixes to freeze, e.g. [actor_trunk] or [trunk, value_head].
     freeze: list[str] = field(default_factory=list)
+    # Module prefixes to load from the checkpoint, e.g. [actor_trunk, critic_trunk,
+    # value_head] to keep the trunks and start a new action head; [] loads everything
+    # (and then every shape must match).
+    load: list[str] = field(default_factory=list)
+    # Learning-rate factor for the loaded parameters (the new ones use optimizer.lr):
+    # < 1 lets a transferred trunk learn slower than the new head.
+    lr_scale: float = 1.0
 
 
 @dataclass
