@@ -105,7 +105,12 @@ def _play(
 ) -> tuple[Episodes, list[list[np.ndarray]], float]:
     """Play ``c.episodes`` episodes; returns the episodes and, when recording, the
     frames of the first ``recorder_episodes`` (and the video fps)."""
-    env_cfg = dataclasses.replace(trained.config.env, backend="gymnasium")
+    # Recording needs sync envs (see advrun.evaluation.video); with video=true the
+    # baseline plays on sync envs too, so both see the same episode seeds.
+    vectorization = "sync" if c.video else trained.config.env.vectorization
+    env_cfg = dataclasses.replace(
+        trained.config.env, backend="gymnasium", vectorization=vectorization
+    )
     n = c.num_envs or c.episodes
     frames: list[list[np.ndarray]] = []
     fps = 0.0
