@@ -22,6 +22,11 @@ COMMANDS = {
         "evaluate",
         "play a trained policy: advrun eval run=<run dir> [episodes=20]",
     ),
+    "export": (
+        "advrun.commands.export",
+        "export",
+        "write a policy file: advrun export run=<run dir> format=onnx|torchscript",
+    ),
     "report": (
         "advrun.commands.report",
         "report",
@@ -41,6 +46,7 @@ examples:
   advrun train -m advantage=gae,nstep,mc seed=1,2,3
   advrun train experiment=ppo_pendulum   # (or +experiment=ppo_pendulum)
   advrun eval run=outputs/runs/<date>/<run> episodes=20
+  advrun export run=outputs/runs/<date>/<run> format=onnx
   advrun report outputs/multirun/<date>/<sweep> --group-by advantage
   advrun train --help        # Hydra's config groups and options
 

@@ -188,6 +188,10 @@ class EvalConfig:
     episodes: int = 20
     # Deterministic policy: argmax / Gaussian mean.
     deterministic: bool = True
+    # Record the first video_episodes episodes of each evaluation as mp4 under
+    # <run dir>/videos/ and as TensorBoard GIFs (advrun.evaluation.video; video extra).
+    video: bool = False
+    video_episodes: int = 1
 
 
 @dataclass
@@ -198,6 +202,13 @@ class InitConfig:
     checkpoint: str | None = None
     # Parameter-name prefixes to freeze, e.g. [actor_trunk] or [trunk, value_head].
     freeze: list[str] = field(default_factory=list)
+    # Module prefixes to load from the checkpoint, e.g. [actor_trunk, critic_trunk,
+    # value_head] to keep the trunks and start a new action head; [] loads everything
+    # (and then every shape must match).
+    load: list[str] = field(default_factory=list)
+    # Learning-rate factor for the loaded parameters (the new ones use optimizer.lr):
+    # < 1 lets a transferred trunk learn slower than the new head.
+    lr_scale: float = 1.0
 
 
 @dataclass
@@ -238,3 +249,32 @@ class EvalCommandConfig:
     seed: int = 12345
     device: Device = Device.cpu
     num_envs: int | None = None
+    # A run dir or checkpoint to compare with on the same episode seeds (paired).
+    baseline: str | None = None
+    # Record the first video_episodes episodes as mp4 under <run dir>/videos/ and as
+    # TensorBoard GIFs (needs the video extra).
+    video: bool = False
+    video_episodes: int = 1
+    # Write <checkpoint stem>.eval.json and .eval.md beside the checkpoint.
+    report: bool = True
+    bootstrap_reps: int = 2000
+    # An episode counter on stderr (only on a terminal).
+    progress: bool = True
+
+
+@dataclass
+class ExportCommandConfig:
+    """``advrun export``: write a checkpoint's policy as ONNX or TorchScript."""
+
+    run: str | None = None
+    checkpoint: str | None = None
+    which: str = "best"
+    # onnx | torchscript
+    format: str = "onnx"
+    # action: the deterministic action only; dist: also the distribution's parameters
+    # (logits, or the Gaussian mean and log_std).
+    outputs: str = "action"
+    # Output file; null writes <run dir>/export/<checkpoint stem>.onnx (or .torchscript.pt).
+    out: str | None = None
+    # Random observations the written file is run on and compared with torch (0: skip).
+    check_observations: int = 1000

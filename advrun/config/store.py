@@ -12,7 +12,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
-from advrun.config.schema import EvalCommandConfig, TrainConfig
+from advrun.config.schema import EvalCommandConfig, ExportCommandConfig, TrainConfig
 
 _registered = False
 
@@ -25,6 +25,7 @@ def register_configs() -> None:
     cs = ConfigStore.instance()
     cs.store(name="train_schema", node=TrainConfig)
     cs.store(name="eval_schema", node=EvalCommandConfig)
+    cs.store(name="export_schema", node=ExportCommandConfig)
     if not OmegaConf.has_resolver("advrun.if_null"):
         OmegaConf.register_new_resolver("advrun.if_null", if_null)
     if not OmegaConf.has_resolver("advrun.run_tag"):

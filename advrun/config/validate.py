@@ -355,6 +355,14 @@ def validate(c: TrainConfig) -> None:
         ),
         lambda: _at_least(c.early_stop.patience, 1, "early_stop.patience", allow_none=True),
         lambda: _at_least(c.torch_threads, 1, "torch_threads"),
+        lambda: _at_least(c.eval.video_episodes, 1, "eval.video_episodes"),
+        lambda: _positive(c.init.lr_scale, "init.lr_scale", "0.1"),
+        lambda: _check(
+            c.init.checkpoint is not None or (not c.init.load and c.init.lr_scale == 1.0),
+            "init.load" if c.init.load else "init.lr_scale",
+            "applies to the weights loaded from init.checkpoint, which is not set.",
+            "set init.checkpoint=<run>/checkpoints/best.pt, or drop init.load/init.lr_scale.",
+        ),
         lambda: _at_least(c.log_interval, 1, "log_interval"),
     ]
     for check in checks:

@@ -77,8 +77,9 @@ def make_optimizer(
 
 
 def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
-    """Set ``lr`` on every param group of ``optimizer`` (e.g. once per update from
-    :func:`advrun.optim.schedules.lr_at`)."""
+    """Set ``lr * group["lr_scale"]`` (scale 1 when absent) on every param group of
+    ``optimizer``, e.g. once per update from :func:`advrun.optim.schedules.lr_at`;
+    the scale is how :func:`advrun.optim.groups.param_groups` slows loaded parts."""
     lr = float(lr)
     for group in optimizer.param_groups:
-        group["lr"] = lr
+        group["lr"] = lr * float(group.get("lr_scale", 1.0))

@@ -6,7 +6,7 @@ networks, optimizers and estimators never see a config object.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import gymnasium as gym
 import torch
@@ -17,7 +17,7 @@ from advrun.config.schema import AdvantageConfig, EnvConfig, NetworkConfig, Opti
 from advrun.envs import make_vec_env
 from advrun.envs.torch_envs import make_torch_vec_env
 from advrun.networks import ActorCritic, build_actor_critic
-from advrun.optim import make_optimizer
+from advrun.optim import make_optimizer, param_groups
 from advrun.training.containers import enum_value
 
 
@@ -80,10 +80,17 @@ def build_model(
         ) from None
 
 
-def build_optimizer(opt: OptimizerConfig, model: torch.nn.Module) -> torch.optim.Optimizer:
-    params = [p for p in model.parameters() if p.requires_grad]
+def build_optimizer(
+    opt: OptimizerConfig,
+    model: torch.nn.Module,
+    *,
+    loaded: Sequence[str] = (),
+    lr_scale: float = 1.0,
+) -> torch.optim.Optimizer:
+    """Optimizer over the trainable parameters; ``loaded`` (names from
+    ``init.checkpoint``) learn at ``lr * lr_scale`` (:func:`advrun.optim.param_groups`)."""
     return make_optimizer(
-        params,
+        param_groups(model, loaded, lr=opt.lr, lr_scale=lr_scale),
         name=enum_value(opt.name),
         lr=opt.lr,
         weight_decay=opt.weight_decay,
