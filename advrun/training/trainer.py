@@ -26,6 +26,7 @@ from advrun.advantages import normalize
 from advrun.algos import UPDATES
 from advrun.config.schema import AlgoConfig, TrainConfig
 from advrun.envs.torch_envs import TorchVectorEnv
+from advrun.evaluation.video import EvalVideos
 from advrun.optim import anneal, lr_at, set_lr
 from advrun.training.atomic import atomic_write_json, remove_stale_temps
 from advrun.training.batching import to_batch
@@ -87,17 +88,29 @@ class Trainer:
         self.container = config_container(cfg)
 
         self.envs = build_envs(cfg.env, device=self.device)
-        self.eval_envs = build_envs(
-            cfg.env, num_envs=cfg.eval.episodes, device=self.device, training=False
+        self.videos = (
+            EvalVideos(cfg.env, cfg.eval.episodes, cfg.eval.video_episodes, self.run_dir)
+            if cfg.eval.video
+            else None
+        )
+        self.eval_envs = (
+            self.videos.envs
+            if self.videos
+            else build_envs(cfg.env, num_envs=cfg.eval.episodes, device=self.device, training=False)
         )
         self.model = build_model(
             cfg.network, self.envs.single_observation_space, self.envs.single_action_space
         )
-        if cfg.init.checkpoint:
-            load_weights(self.model, cfg.init.checkpoint)
+        loaded = (
+            load_weights(self.model, cfg.init.checkpoint, parts=list(cfg.init.load))
+            if cfg.init.checkpoint
+            else []
+        )
         self.frozen = freeze(self.model, list(cfg.init.freeze))
         self.model.to(self.device)
-        self.optimizer = build_optimizer(cfg.optimizer, self.model)
+        self.optimizer = build_optimizer(
+            cfg.optimizer, self.model, loaded=loaded, lr_scale=cfg.init.lr_scale
+        )
         self.estimator = build_estimator(cfg.advantage)
         self.update_fn = UPDATES[enum_value(cfg.algo.name)]
         self.generator = torch.Generator().manual_seed(cfg.seed)
@@ -319,6 +332,8 @@ class Trainer:
             )
         except NonFiniteEnvOutput as err:
             self._env_fault(err, self.global_step)
+        if self.videos is not None:
+            self.videos.save(self.global_step, self.tb.writer)
         self.eval_count += 1
         mean, std = float(returns.mean()), float(returns.std())
         self.tb.scalars(
