@@ -668,7 +668,7 @@ def run_case(case: Case, ctx: Context, timeout: float = 300) -> Result:
     contents = _contents(trained) if case.unchanged else {}
     lock = None
     if case.hold_lock:
-        from advrun.training.lock import RunDirLock
+        from advrun.storage.lock import RunDirLock
 
         lock = RunDirLock(trained).acquire()
     start = time.perf_counter()

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from advrun.config.errors import ConfigError
-from advrun.training.checkpoint import CheckpointError
+from advrun.storage.checkpoint import CheckpointError
 
 EXIT_BAD_INPUT = 2
 

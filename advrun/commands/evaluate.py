@@ -21,6 +21,7 @@ from omegaconf import DictConfig
 
 from advrun.commands.errors import clean_errors
 from advrun.config import ConfigError, conf_dir, register_configs
+from advrun.config.containers import enum_value
 from advrun.config.schema import EvalCommandConfig
 from advrun.config.validate import to_object
 from advrun.evaluation.episodes import Episodes, play_episodes
@@ -28,7 +29,6 @@ from advrun.evaluation.loading import TrainedPolicy, load_trained_policy
 from advrun.evaluation.progress import EvalProgress
 from advrun.evaluation.report import paired_difference, summarize, write_report
 from advrun.training.builders import build_envs
-from advrun.training.containers import enum_value
 from advrun.training.device import resolve_device
 
 register_configs()

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from advrun.config.errors import ConfigError
-from advrun.training.lock import describe_holder, live_holder
+from advrun.storage.lock import describe_holder, live_holder
 
 DIR_KEYS = ("hydra.run.dir", "hydra.sweep.dir")
 

@@ -26,11 +26,11 @@ from advrun.commands import errors
 from advrun.commands.errors import clean_errors, mark_job_started
 from advrun.commands.preflight import in_use_error
 from advrun.config import ConfigError, TrainConfig, conf_dir, register_configs, to_train_config
+from advrun.storage.checkpoint import load_checkpoint
+from advrun.storage.lock import RunDirLock, RunDirLocked
 from advrun.sweeps.members import in_multirun, member_overrides, record_failure
 from advrun.training import Trainer
-from advrun.training.checkpoint import load_checkpoint
 from advrun.training.faults import RunFailed, TrainingDiverged
-from advrun.training.lock import RunDirLock, RunDirLocked
 from advrun.training.signals import StopSignals
 from advrun.training.trainer import Interrupted
 

@@ -17,8 +17,8 @@ from omegaconf import OmegaConf
 
 from advrun.config.schema import TrainConfig
 from advrun.networks import ActorCritic
+from advrun.storage.checkpoint import load_checkpoint
 from advrun.training.builders import build_envs, build_model
-from advrun.training.checkpoint import load_checkpoint
 
 
 @dataclass
@@ -62,7 +62,7 @@ def env_spaces(cfg: TrainConfig, device: torch.device) -> tuple[gym.Space, gym.S
 def load_trained_policy(path: str | Path, device: torch.device | str = "cpu") -> TrainedPolicy:
     """Load ``path`` (weights only), rebuild its network and put it in eval mode.
 
-    Raises :class:`~advrun.training.checkpoint.CheckpointError` for a missing or unsafe
+    Raises :class:`~advrun.storage.checkpoint.CheckpointError` for a missing or unsafe
     file and :class:`~advrun.config.ConfigError` when the env cannot be built."""
     device = torch.device(device)
     data = load_checkpoint(path, map_location=device)

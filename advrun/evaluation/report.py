@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from advrun.evaluation.episodes import Episodes
+from advrun.storage.atomic import atomic_write, atomic_write_json
 from advrun.sweeps.stats import iqm, stratified_bootstrap_ci
-from advrun.training.atomic import atomic_write, atomic_write_json
 
 CONFIDENCE = 0.95
 BOOTSTRAP_REPS = 2000

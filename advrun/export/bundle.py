@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 import advrun
+from advrun.config.containers import enum_value
 from advrun.evaluation.loading import TrainedPolicy, load_trained_policy
 from advrun.export.formats import (
     FORMATS,
@@ -30,8 +31,7 @@ from advrun.export.formats import (
 )
 from advrun.export.policy import ExportablePolicy, policy_for
 from advrun.export.spaces import describe_space, random_observations
-from advrun.training.atomic import atomic_write_json
-from advrun.training.containers import enum_value
+from advrun.storage.atomic import atomic_write_json
 
 CHECK_OBSERVATIONS = 1000
 """Random observations the written file is checked on after export."""

@@ -7,7 +7,7 @@ one code path. Adding a policy family means adding a wrapper here:
 * :class:`ActorCriticPolicy` -- advrun's actor-critic. Observation normalisation and
   the CNN's pixel scaling are inside the model, so the graph takes raw observations.
   Deterministic actions: ``argmax(logits)`` (Discrete) or the Gaussian mean clipped to
-  the Box bounds per dimension (as :class:`advrun.training.actions.EnvActions` does on
+  the Box bounds per dimension (as :class:`advrun.collect.actions.EnvActions` does on
   the way to the env). ``outputs="dist"`` adds the distribution's parameters (logits,
   or the unclipped mean and ``log_std``) so a caller can sample.
 * :class:`GreedyQPolicy` -- a value-based network ``Q(s, .)`` acting greedily,

@@ -51,7 +51,7 @@ def record_failure(run_dir: str | Path, error: BaseException, overrides: list[st
 
     A summary the trainer already wrote (e.g. ``diverged``, with its metrics) is kept
     and extended, so its step count and returns stay visible in the report."""
-    from advrun.training.atomic import atomic_write_json
+    from advrun.storage.atomic import atomic_write_json
 
     run_dir = Path(run_dir)
     path = run_dir / "summary.json"
@@ -87,7 +87,7 @@ def _expected(error: BaseException) -> bool:
     """Bad input and divergence are explained by their message; anything else is a crash
     whose traceback belongs in the member's log."""
     from advrun.config.errors import ConfigError
-    from advrun.training.checkpoint import CheckpointError
+    from advrun.storage.checkpoint import CheckpointError
     from advrun.training.faults import TrainingDiverged
 
     return isinstance(error, (ConfigError, CheckpointError, TrainingDiverged))

@@ -12,13 +12,13 @@ import gymnasium as gym
 import torch
 
 from advrun.advantages import get_estimator
+from advrun.config.containers import enum_value
 from advrun.config.errors import ConfigError
 from advrun.config.schema import AdvantageConfig, EnvConfig, NetworkConfig, OptimizerConfig
 from advrun.envs import make_vec_env
 from advrun.envs.torch_envs import make_torch_vec_env
 from advrun.networks import ActorCritic, build_actor_critic
 from advrun.optim import make_optimizer, param_groups
-from advrun.training.containers import enum_value
 
 
 def build_envs(

@@ -11,9 +11,9 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from advrun.collect.actions import EnvActions
 from advrun.envs.torch_envs import TorchVectorEnv
 from advrun.networks import ActorCritic
-from advrun.training.actions import EnvActions
 from advrun.training.rollout import check_env_output, reset_envs, step_envs
 
 # Safety valve for envs without a time limit.

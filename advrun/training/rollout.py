@@ -14,7 +14,7 @@ transition. So, with ``obs[t]`` the observation the policy acted on at row ``t``
 
 Observations are stored in the observation space's dtype when it is ``uint8`` (Atari
 frames: a quarter of float32's memory; the network casts and scales them) and as
-float32 otherwise. With a :class:`~advrun.training.reward_scale.RewardScaler` the
+float32 otherwise. With a :class:`~advrun.collect.reward_scale.RewardScaler` the
 stored rewards are scaled; episode statistics always sum the raw rewards.
 
 Every observation and reward is checked at this boundary, before the policy, the
@@ -33,11 +33,11 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from advrun.collect.actions import EnvActions
+from advrun.collect.reward_scale import RewardScaler
 from advrun.envs.snapshot import restore, snapshot
 from advrun.networks import ActorCritic
-from advrun.training.actions import EnvActions
 from advrun.training.faults import EnvError, NonFiniteEnvOutput
-from advrun.training.reward_scale import RewardScaler
 
 
 def buffer_dtype(space: gym.Space) -> np.dtype:

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import torch
 
+from advrun.collect.actions import EnvActions
+from advrun.collect.reward_scale import RewardScaler
 from advrun.envs.torch_envs import TorchVectorEnv
 from advrun.networks import ActorCritic
-from advrun.training.actions import EnvActions
 from advrun.training.faults import NonFiniteEnvOutput
-from advrun.training.reward_scale import RewardScaler
 from advrun.training.rollout import EpisodeStats, Rollout, reset_envs, step_envs
 
 

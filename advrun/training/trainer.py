@@ -24,15 +24,17 @@ import torch
 
 from advrun.advantages import normalize
 from advrun.algos import UPDATES
+from advrun.collect.reward_scale import RewardScaler
+from advrun.config.containers import config_container, enum_value, flat_hparams
 from advrun.config.schema import AlgoConfig, TrainConfig
 from advrun.envs.torch_envs import TorchVectorEnv
 from advrun.evaluation.video import EvalVideos
 from advrun.optim import anneal, lr_at, set_lr
-from advrun.training.atomic import atomic_write_json, remove_stale_temps
+from advrun.storage.atomic import atomic_write_json, remove_stale_temps
+from advrun.storage.checkpoint import rng_state, save_checkpoint, set_rng_state
+from advrun.storage.tb import TensorBoardLogger
 from advrun.training.batching import to_batch
 from advrun.training.builders import build_envs, build_estimator, build_model, build_optimizer
-from advrun.training.checkpoint import rng_state, save_checkpoint, set_rng_state
-from advrun.training.containers import config_container, enum_value, flat_hparams
 from advrun.training.device import resolve_device, seed_everything
 from advrun.training.early_stop import EarlyStopper
 from advrun.training.evaluate import evaluate
@@ -45,11 +47,9 @@ from advrun.training.faults import (
     non_finite,
 )
 from advrun.training.progress import Progress
-from advrun.training.reward_scale import RewardScaler
 from advrun.training.rollout import Rollout, RolloutCollector
 from advrun.training.rollout_torch import TorchRolloutCollector
 from advrun.training.signals import StopSignals
-from advrun.training.tb import TensorBoardLogger
 from advrun.training.warm_start import freeze, load_weights
 
 log = logging.getLogger(__name__)

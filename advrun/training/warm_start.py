@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import torch
 
 from advrun.config.errors import ConfigError
-from advrun.training.checkpoint import load_checkpoint
+from advrun.storage.checkpoint import load_checkpoint
 
 
 def _under(name: str, prefix: str) -> bool:

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import torch
 
-import advrun.training.atomic as atomic_mod
+import advrun.storage.atomic as atomic_mod
 import advrun.training.trainer as trainer_mod
 
 ADVRUN = str(Path(sys.executable).with_name("advrun"))

@@ -17,7 +17,7 @@ from gymnasium.wrappers import ClipReward, TimeLimit
 
 from advrun.config import ConfigError
 from advrun.envs.factory import check_env_id, make_vec_env
-from advrun.training.checkpoint import load_checkpoint
+from advrun.storage.checkpoint import load_checkpoint
 
 pytestmark = pytest.mark.usefixtures("user_envs_on_path")
 

@@ -15,12 +15,12 @@ import pytest
 import torch
 from gymnasium import spaces
 
+from advrun.config.containers import config_container
 from advrun.config.schema import TrainConfig
 from advrun.config.validate import to_object
 from advrun.export import ActorCriticPolicy, GreedyQPolicy
 from advrun.networks import build_actor_critic
-from advrun.training.checkpoint import save_checkpoint
-from advrun.training.containers import config_container
+from advrun.storage.checkpoint import save_checkpoint
 
 from .conftest import TOL
 

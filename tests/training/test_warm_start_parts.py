@@ -15,8 +15,8 @@ from advrun.config.errors import ConfigError
 from advrun.config.schema import OptimizerConfig
 from advrun.networks import ActorCritic, build_actor_critic
 from advrun.optim import param_groups, set_lr
+from advrun.storage.checkpoint import save_checkpoint
 from advrun.training.builders import build_optimizer
-from advrun.training.checkpoint import save_checkpoint
 from advrun.training.warm_start import freeze, load_weights
 
 OBS = spaces.Box(-np.inf, np.inf, (8,), dtype=np.float32)  # LunarLander's 8 numbers

@@ -10,11 +10,11 @@ import textwrap
 import time
 from pathlib import Path
 
-from advrun.training.checkpoint import load_checkpoint
+from advrun.storage.checkpoint import load_checkpoint
 
 WRITER = textwrap.dedent("""
     import sys, torch
-    from advrun.training.checkpoint import save_checkpoint
+    from advrun.storage.checkpoint import save_checkpoint
     path = sys.argv[1]
     i = 0
     while True:

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from advrun.training.reward_scale import RewardScaler
+from advrun.collect.reward_scale import RewardScaler
 
 EPS_COUNT = 1e-4  # initial pseudo-count: mean 0, var 1
 

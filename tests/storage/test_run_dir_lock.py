@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from advrun.training.lock import RunDirLock, RunDirLocked
+from advrun.storage.lock import RunDirLock, RunDirLocked
 
 ADVRUN = str(Path(sys.executable).with_name("advrun"))
 TINY = [
@@ -42,7 +42,7 @@ def test_lock_is_exclusive_and_names_the_holder(tmp_path: Path) -> None:
     with RunDirLock(tmp_path) as held:
         assert held.took_over is None
         code = (
-            "import sys; from advrun.training.lock import RunDirLock, RunDirLocked\n"
+            "import sys; from advrun.storage.lock import RunDirLock, RunDirLocked\n"
             "try:\n    RunDirLock(sys.argv[1]).acquire()\n"
             "except RunDirLocked as e:\n    print(e); sys.exit(7)\n"
         )
@@ -58,7 +58,7 @@ def test_lock_is_exclusive_and_names_the_holder(tmp_path: Path) -> None:
 
 def test_lock_of_a_killed_process_is_taken_over(tmp_path: Path) -> None:
     code = (
-        "import sys, time; from advrun.training.lock import RunDirLock\n"
+        "import sys, time; from advrun.storage.lock import RunDirLock\n"
         "RunDirLock(sys.argv[1]).acquire(); print('held', flush=True); time.sleep(60)\n"
     )
     proc = subprocess.Popen(

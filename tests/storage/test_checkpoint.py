@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from advrun.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from advrun.storage.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 
 REQUIRED_KEYS = ("model", "optimizer", "global_step", "rng", "config")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from advrun.training.atomic import atomic_write_json, remove_stale_temps
+from advrun.storage.atomic import atomic_write_json, remove_stale_temps
 
 
 def test_summary_json_is_strict(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from advrun.training.atomic import atomic_write
+from advrun.storage.atomic import atomic_write
 
 FORMAT_VERSION = 1
 
