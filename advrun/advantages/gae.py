@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor
+
+from advrun.advantages.registry import ESTIMATORS, EstimatorConfig, EstimatorInputs
+from advrun.config.errors import checked
 
 from ._checks import check_gamma, check_lam, prepare_inputs
 
@@ -51,3 +56,28 @@ def gae(
                 # A_t = delta_t + coef_t * A_{t+1}, written straight into row t.
                 torch.addcmul(delta[t], coef[t], advantages[t + 1], out=advantages[t])
         return advantages, advantages + x.values
+
+
+@dataclass
+class GAEConfig(EstimatorConfig):
+    name: str = "gae"
+    # lambda: 0 is TD(0), 1 is Monte-Carlo minus V.
+    lam: float = 0.95
+
+    def check(self, key: str) -> None:
+        super().check(key)
+        checked(
+            f"{key}.lam", check_lam, self.lam, f"set {key}.lam to a value in [0, 1], e.g. 0.95."
+        )
+
+
+@ESTIMATORS.register(
+    "gae",
+    config=GAEConfig,
+    needs_critic=True,
+    summary="Generalized Advantage Estimation, GAE(lambda)",
+)
+def _estimate(x: EstimatorInputs, cfg: GAEConfig) -> tuple[Tensor, Tensor]:
+    return gae(
+        x.rewards, x.values, x.next_values, x.terminated, x.done, gamma=cfg.gamma, lam=cfg.lam
+    )

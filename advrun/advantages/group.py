@@ -46,9 +46,14 @@ from __future__ import annotations
 
 import math
 import numbers
+from dataclasses import dataclass
 
 import torch
+from omegaconf import MISSING
 from torch import Tensor
+
+from advrun.advantages.registry import ESTIMATORS, EstimatorConfig, EstimatorInputs
+from advrun.config.errors import ConfigError
 
 from ._checks import check_gamma, to_bool_mask
 
@@ -225,3 +230,59 @@ def rloo(
         advantages = (grouped - others).reshape_as(returns)
         advantages = torch.where(valid, advantages, torch.zeros_like(advantages))
     return advantages, returns
+
+
+@dataclass
+class GroupConfig(EstimatorConfig):
+    """Critic-free group baselines: ``env.num_envs`` envs form groups of ``group_size``."""
+
+    name: str = MISSING
+    # Envs per group (identical start states); must divide env.num_envs.
+    group_size: int = 8
+    # GRPO already divides by the group's std; a second standardisation is off.
+    normalize: bool = False
+
+    def check(self, key: str) -> None:
+        super().check(key)
+        if isinstance(self.group_size, bool) or self.group_size < 2:
+            raise ConfigError(
+                f"{key}.group_size",
+                f"{self.group_size} leaves no other member to compare with.",
+                f"set {key}.group_size=2 or more (8 is a good start).",
+            )
+
+
+@dataclass
+class GRPOConfig(GroupConfig):
+    name: str = "grpo"
+    # Added to the group std before dividing.
+    eps: float = 1e-8
+
+
+@dataclass
+class RLOOConfig(GroupConfig):
+    name: str = "rloo"
+
+
+@ESTIMATORS.register(
+    "grpo",
+    config=GRPOConfig,
+    needs_critic=False,
+    grouped=True,
+    summary="GRPO: return-to-go minus the group mean, over the group std (no critic)",
+)
+def _estimate_grpo(x: EstimatorInputs, cfg: GRPOConfig) -> tuple[Tensor, Tensor]:
+    return grpo(
+        x.rewards, x.terminated, x.done, gamma=cfg.gamma, group_size=cfg.group_size, eps=cfg.eps
+    )
+
+
+@ESTIMATORS.register(
+    "rloo",
+    config=RLOOConfig,
+    needs_critic=False,
+    grouped=True,
+    summary="RLOO: return-to-go minus the leave-one-out group mean (no critic)",
+)
+def _estimate_rloo(x: EstimatorInputs, cfg: RLOOConfig) -> tuple[Tensor, Tensor]:
+    return rloo(x.rewards, x.terminated, x.done, gamma=cfg.gamma, group_size=cfg.group_size)

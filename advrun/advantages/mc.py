@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor
+
+from advrun.advantages.registry import ESTIMATORS, EstimatorConfig, EstimatorInputs
 
 from ._checks import check_gamma, prepare_inputs
 
@@ -49,3 +53,18 @@ def mc(
             for t in range(num_steps - 2, -1, -1):
                 torch.addcmul(base[t], coef[t], returns[t + 1], out=returns[t])
         return returns - x.values, returns
+
+
+@dataclass
+class MCConfig(EstimatorConfig):
+    name: str = "mc"
+
+
+@ESTIMATORS.register(
+    "mc",
+    config=MCConfig,
+    needs_critic=True,
+    summary="Monte-Carlo return minus V (REINFORCE with baseline)",
+)
+def _estimate(x: EstimatorInputs, cfg: MCConfig) -> tuple[Tensor, Tensor]:
+    return mc(x.rewards, x.values, x.next_values, x.terminated, x.done, gamma=cfg.gamma)

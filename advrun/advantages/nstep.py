@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor
+
+from advrun.advantages.registry import ESTIMATORS, EstimatorConfig, EstimatorInputs
+from advrun.config.errors import checked
 
 from ._checks import check_gamma, check_n, prepare_inputs
 
@@ -59,3 +64,21 @@ def nstep(
             returns[:rows] += (gamma ** (k + 1)) * stopping * boot[k:]
             alive[:rows] = active - stopping
         return returns - x.values, returns
+
+
+@dataclass
+class NStepConfig(EstimatorConfig):
+    name: str = "nstep"
+    # Horizon: n rewards, then bootstrap from V.
+    n: int = 5
+
+    def check(self, key: str) -> None:
+        super().check(key)
+        checked(f"{key}.n", check_n, self.n, f"set {key}.n=1 or more.")
+
+
+@ESTIMATORS.register(
+    "nstep", config=NStepConfig, needs_critic=True, target=True, summary="n-step return minus V"
+)
+def _estimate(x: EstimatorInputs, cfg: NStepConfig) -> tuple[Tensor, Tensor]:
+    return nstep(x.rewards, x.values, x.next_values, x.terminated, x.done, gamma=cfg.gamma, n=cfg.n)

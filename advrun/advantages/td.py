@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor
+
+from advrun.advantages.registry import ESTIMATORS, EstimatorConfig, EstimatorInputs
 
 from ._checks import check_gamma, prepare_inputs
 
@@ -39,3 +43,15 @@ def td(
     with torch.no_grad():
         delta = x.rewards + gamma * x.not_terminated * x.next_values - x.values
         return delta, delta + x.values
+
+
+@dataclass
+class TDConfig(EstimatorConfig):
+    name: str = "td"
+
+
+@ESTIMATORS.register(
+    "td", config=TDConfig, needs_critic=True, target=True, summary="one-step TD error (TD(0))"
+)
+def _estimate(x: EstimatorInputs, cfg: TDConfig) -> tuple[Tensor, Tensor]:
+    return td(x.rewards, x.values, x.next_values, x.terminated, x.done, gamma=cfg.gamma)

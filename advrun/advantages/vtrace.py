@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import math
 import numbers
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor
+
+from advrun.advantages.registry import ESTIMATORS, EstimatorConfig, EstimatorInputs
+from advrun.config.errors import checked
 
 from ._checks import check_gamma, prepare_inputs
 
@@ -137,3 +141,49 @@ def vtrace(
             vnext[:-1] = torch.where(flows, returns[1:], x.next_values[:-1])
         advantages = rho * (x.rewards + gamma * x.not_terminated * vnext - x.values)
         return advantages, returns
+
+
+@dataclass
+class VTraceConfig(EstimatorConfig):
+    name: str = "vtrace"
+    # Truncation of the importance weight in the TD error (rho-bar) and in the trace (c-bar).
+    rho_bar: float = 1.0
+    c_bar: float = 1.0
+
+    def check(self, key: str) -> None:
+        super().check(key)
+        checked(
+            f"{key}.rho_bar",
+            lambda v: _check_clip(v, "rho_bar", allow_zero=False),
+            self.rho_bar,
+            f"set {key}.rho_bar=1.0.",
+        )
+        checked(
+            f"{key}.c_bar",
+            lambda v: _check_clip(v, "c_bar", allow_zero=True),
+            self.c_bar,
+            f"set {key}.c_bar=1.0.",
+        )
+
+
+@ESTIMATORS.register(
+    "vtrace",
+    config=VTraceConfig,
+    needs_critic=True,
+    off_policy=True,
+    summary="V-trace (IMPALA): off-policy corrected, re-run with the current policy",
+)
+def _estimate(x: EstimatorInputs, cfg: VTraceConfig) -> tuple[Tensor, Tensor]:
+    # Without ratios the behaviour policy is the current one: every ratio is 1.
+    log_rhos = torch.zeros_like(x.values) if x.log_rhos is None else x.log_rhos
+    return vtrace(
+        x.rewards,
+        x.values,
+        x.next_values,
+        x.terminated,
+        x.done,
+        gamma=cfg.gamma,
+        log_rhos=log_rhos,
+        rho_bar=cfg.rho_bar,
+        c_bar=cfg.c_bar,
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 
 class ConfigError(ValueError):
     """A bad config value, reported as one paragraph naming the key and the fix.
@@ -14,3 +17,13 @@ class ConfigError(ValueError):
         self.problem = problem
         self.fix = fix
         super().__init__(f"Invalid config `{key}`: {problem} Fix: {fix}")
+
+
+def checked(key: str, check: Callable[[Any], Any], value: Any, fix: str) -> Any:
+    """Run a component's own argument check (which raises ``ValueError``) on a config
+    value, reporting a failure as :class:`ConfigError` for ``key``: the range rule is
+    written once, where the component is, and the user still gets the key and a fix."""
+    try:
+        return check(value)
+    except ValueError as err:
+        raise ConfigError(key, f"{str(err).rstrip('.')}.", fix) from None

@@ -14,7 +14,7 @@ import torch
 from gymnasium import spaces
 from torch import Tensor, nn
 
-from advrun.networks.cnn import NatureCNN
+from advrun.networks.encoders import make_encoder
 from advrun.networks.heads import (
     categorical_log_prob_entropy,
     categorical_sample,
@@ -30,7 +30,6 @@ from advrun.networks.normalize import RunningObsNorm
 
 SUPPORTED_OBSERVATION_SPACES: tuple[str, ...] = ("Box",)
 SUPPORTED_ACTION_SPACES: tuple[str, ...] = ("Discrete", "Box")
-NETWORK_KINDS: tuple[str, ...] = ("mlp", "nature_cnn")
 
 
 class ActorCritic(nn.Module):
@@ -39,7 +38,9 @@ class ActorCritic(nn.Module):
     Submodules (stable names, e.g. for freezing):
 
     * ``trunk`` when ``shared`` -- one MLP feeding both heads; otherwise ``actor_trunk``
-      and ``critic_trunk`` (and no ``trunk``).
+      and ``critic_trunk`` (and no ``trunk``). Without a critic (``critic=False``, for the
+      critic-free group baselines) there is no ``critic_trunk`` and no ``value_head``, and
+      every value is 0.
     * ``policy_head`` -- ``nn.Linear`` giving logits (discrete) or the Gaussian mean.
     * ``value_head`` -- ``nn.Linear`` giving ``V(s)``.
     * ``log_std`` -- ``nn.Parameter [action_dim]``, state-independent (continuous only).
@@ -67,6 +68,7 @@ class ActorCritic(nn.Module):
         log_std_init: float = 0.0,
         obs_norm: RunningObsNorm | None = None,
         encoder: nn.Module | None = None,
+        critic: bool = True,
     ) -> None:
         super().__init__()
         self.obs_norm = obs_norm
@@ -80,6 +82,7 @@ class ActorCritic(nn.Module):
         self.action_dim: int = int(action_dim)
         self.is_continuous: bool = bool(is_continuous)
         self.shared: bool = bool(shared)
+        self.has_critic: bool = bool(critic)
 
         sizes = [int(h) for h in hidden_sizes]
         if self.shared:
@@ -87,26 +90,31 @@ class ActorCritic(nn.Module):
             actor_out = critic_out = self.trunk.out_dim
         else:
             self.actor_trunk = MLP(self.obs_dim, sizes, activation)
-            self.critic_trunk = MLP(self.obs_dim, sizes, activation)
-            actor_out, critic_out = self.actor_trunk.out_dim, self.critic_trunk.out_dim
+            actor_out = critic_out = self.actor_trunk.out_dim
+            if self.has_critic:
+                self.critic_trunk = MLP(self.obs_dim, sizes, activation)
+                critic_out = self.critic_trunk.out_dim
         if orthogonal_init:
             for trunk in self._trunks():
                 orthogonal_init_linears_(trunk, HIDDEN_GAIN)
 
         self.policy_head = make_policy_head(actor_out, self.action_dim, orthogonal_init)
-        self.value_head = make_value_head(critic_out, orthogonal_init)
+        if self.has_critic:
+            self.value_head = make_value_head(critic_out, orthogonal_init)
         if self.is_continuous:
             self.log_std = nn.Parameter(torch.full((self.action_dim,), float(log_std_init)))
 
     def _trunks(self) -> list[nn.Module]:
-        return [self.trunk] if self.shared else [self.actor_trunk, self.critic_trunk]
+        if self.shared:
+            return [self.trunk]
+        return [self.actor_trunk, self.critic_trunk] if self.has_critic else [self.actor_trunk]
 
     # --- internals ---------------------------------------------------------------------
 
     def _prep(self, obs: Tensor) -> Tensor:
         """Cast to the parameter dtype (uint8 frames included), normalise when enabled,
         then encode -- or flatten ``[B, *shape]`` to ``[B, obs_dim]`` when needed."""
-        dtype = self.value_head.weight.dtype
+        dtype = self.policy_head.weight.dtype
         if obs.dtype != dtype:
             obs = obs.to(dtype)
         if self.obs_norm is not None:
@@ -117,19 +125,22 @@ class ActorCritic(nn.Module):
             obs = obs.flatten(1)
         return obs
 
-    def _features(self, obs: Tensor) -> tuple[Tensor, Tensor]:
-        """``(actor features, critic features)`` for a prepared observation batch."""
-        if self.shared:
-            h = self.trunk(obs)
-            return h, h
-        return self.actor_trunk(obs), self.critic_trunk(obs)
+    def _value_of(self, features: Tensor) -> Tensor:
+        if not self.has_critic:
+            return features.new_zeros(features.shape[0])
+        return self.value_head(features).squeeze(-1)
 
     # --- public API --------------------------------------------------------------------
 
     def forward(self, obs: Tensor) -> tuple[Tensor, Tensor]:
         """``(policy output [B, action_dim], value [B])``: logits, or the Gaussian mean."""
-        ha, hc = self._features(self._prep(obs))
-        return self.policy_head(ha), self.value_head(hc).squeeze(-1)
+        x = self._prep(obs)
+        if self.shared:
+            h = self.trunk(x)
+            return self.policy_head(h), self._value_of(h)
+        ha = self.actor_trunk(x)
+        hc = self.critic_trunk(x) if self.has_critic else ha
+        return self.policy_head(ha), self._value_of(hc)
 
     def act(self, obs: Tensor, deterministic: bool = False) -> tuple[Tensor, Tensor, Tensor]:
         """Pick actions for ``obs [B, obs_dim]``.
@@ -147,12 +158,15 @@ class ActorCritic(nn.Module):
         return action, log_prob, value
 
     def value(self, obs: Tensor) -> Tensor:
-        """State values ``V(obs)`` as ``[B]`` (runs only the critic path when separate)."""
+        """State values ``V(obs)`` as ``[B]`` (runs only the critic path when separate;
+        zeros without a critic)."""
+        if not self.has_critic:
+            return torch.zeros(obs.shape[0], device=obs.device)
         obs = self._prep(obs)
         h = self.trunk(obs) if self.shared else self.critic_trunk(obs)
         return self.value_head(h).squeeze(-1)
 
-    def evaluate(self, obs: Tensor, actions: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    def evaluate_actions(self, obs: Tensor, actions: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """``(log_prob [B], entropy [B], value [B])`` of given ``actions``, with gradients.
 
         Discrete ``actions`` may be ``[B]`` or ``[B, 1]`` of any integer/float dtype;
@@ -214,6 +228,7 @@ def build_actor_critic(
     kind: str = "mlp",
     normalize_obs: bool = False,
     obs_clip: float = 10.0,
+    critic: bool = True,
 ) -> ActorCritic:
     """Build an :class:`ActorCritic` for the given gymnasium spaces.
 
@@ -227,17 +242,7 @@ def build_actor_critic(
     to ``log_std_init``. Anything else raises ``ValueError`` naming the space.
     """
     obs_dim, action_dim, is_continuous = _space_dims(observation_space, action_space)
-    encoder: nn.Module | None = None
-    if kind == "nature_cnn":
-        shape = tuple(observation_space.shape or ())
-        if len(shape) != 3:
-            raise ValueError(
-                f"network kind nature_cnn needs [C, H, W] image observations, got {shape}"
-            )
-        encoder = NatureCNN(*shape)
-        obs_dim = encoder.out_dim
-    elif kind != "mlp":
-        raise ValueError(f"unknown network kind {kind!r}; expected one of {NETWORK_KINDS}")
+    encoder, obs_dim = make_encoder(kind, tuple(observation_space.shape or ()))
     obs_norm = (
         RunningObsNorm(tuple(observation_space.shape or ()), clip=obs_clip)
         if normalize_obs
@@ -254,4 +259,5 @@ def build_actor_critic(
         log_std_init=log_std_init,
         obs_norm=obs_norm,
         encoder=encoder,
+        critic=critic,
     )

@@ -7,14 +7,18 @@ from collections.abc import Sequence
 
 from torch import nn
 
-ACTIVATIONS: dict[str, type[nn.Module]] = {
-    "tanh": nn.Tanh,
-    "relu": nn.ReLU,
-    "elu": nn.ELU,
-    "gelu": nn.GELU,
-    "silu": nn.SiLU,
-}
-"""Supported activation names and their modules."""
+from advrun.registry import Registry
+
+ACTIVATIONS: Registry[type[nn.Module]] = Registry("activation", "network.activation")
+"""Activation names (``network.activation``) and their modules."""
+for _name_, _cls_, _what_ in (
+    ("tanh", nn.Tanh, "tanh (the PPO default)"),
+    ("relu", nn.ReLU, "ReLU"),
+    ("elu", nn.ELU, "ELU"),
+    ("gelu", nn.GELU, "GELU"),
+    ("silu", nn.SiLU, "SiLU / swish"),
+):
+    ACTIVATIONS.register(_name_, summary=_what_)(_cls_)
 
 
 def _name(value: object) -> str:
@@ -28,12 +32,10 @@ def make_activation(name: str) -> nn.Module:
     Raises ``ValueError`` naming the bad value and the valid ones.
     """
     key = _name(name)
-    try:
-        cls = ACTIVATIONS[key]
-    except KeyError:
-        valid = ", ".join(ACTIVATIONS)
-        raise ValueError(f"unknown activation {key!r}; expected one of: {valid}") from None
-    return cls()
+    if key not in ACTIVATIONS:
+        valid = ", ".join(ACTIVATIONS.names())
+        raise ValueError(f"unknown activation {key!r}; expected one of: {valid}")
+    return ACTIVATIONS[key]()
 
 
 class MLP(nn.Sequential):

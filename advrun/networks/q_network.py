@@ -18,18 +18,15 @@ hidden layer after the convolutions. Put that capacity in the shared trunk inste
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from gymnasium import spaces
 from torch import Tensor, nn
 
-from advrun.networks.cnn import NatureCNN
+from advrun.networks.encoders import make_encoder
 from advrun.networks.init import HIDDEN_GAIN, VALUE_GAIN, orthogonal_init_, orthogonal_init_linears_
 from advrun.networks.mlp import MLP, make_activation
 from advrun.networks.normalize import RunningObsNorm
-
-Q_NETWORK_KINDS: tuple[str, ...] = ("mlp", "nature_cnn")
 
 
 def _linear(in_dim: int, out_dim: int, orthogonal_init: bool) -> nn.Linear:
@@ -164,20 +161,7 @@ def build_q_network(
             f"{int(action_space.start)}; only start=0 is supported"
         )
     shape = tuple(observation_space.shape or ())
-    obs_dim = math.prod(shape)
-    if obs_dim <= 0:
-        raise ValueError(f"observation space {observation_space!r} has no dimensions")
-    kind = str(getattr(kind, "value", kind))
-    encoder: nn.Module | None = None
-    if kind == "nature_cnn":
-        if len(shape) != 3:
-            raise ValueError(
-                f"network kind nature_cnn needs [C, H, W] image observations, got {shape}"
-            )
-        encoder = NatureCNN(*shape)
-        obs_dim = encoder.out_dim
-    elif kind != "mlp":
-        raise ValueError(f"unknown network kind {kind!r}; expected one of {Q_NETWORK_KINDS}")
+    encoder, obs_dim = make_encoder(kind, shape)
     obs_norm = RunningObsNorm(shape, clip=obs_clip) if normalize_obs else None
     return QNetwork(
         obs_dim,

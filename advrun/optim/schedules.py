@@ -9,14 +9,36 @@ Used for the learning rate (``optimizer.schedule``) and for PPO's clip range
 * ``linear``:   ``start * (1 - progress * (1 - end_ratio))`` -- from ``start`` at 0
   down to ``end`` at 1.
 * ``cosine``:   ``end + (start - end) * 0.5 * (1 + cos(pi * progress))``.
+
+Each schedule registers itself in :data:`SCHEDULES` (``fn(p, start, end_ratio) -> value``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
-SCHEDULES: tuple[str, ...] = ("constant", "linear", "cosine")
-"""Valid schedule names."""
+from advrun.registry import Registry
+
+Schedule = Callable[[float, float, float], float]
+
+SCHEDULES: Registry[Schedule] = Registry("schedule", "optimizer.schedule")
+
+
+@SCHEDULES.register("constant", summary="no annealing")
+def _constant(p: float, start: float, end_ratio: float) -> float:
+    return start
+
+
+@SCHEDULES.register("linear", summary="straight line from the start value to the end value")
+def _linear(p: float, start: float, end_ratio: float) -> float:
+    return start * (1.0 - p * (1.0 - end_ratio))
+
+
+@SCHEDULES.register("cosine", summary="half a cosine from the start value to the end value")
+def _cosine(p: float, start: float, end_ratio: float) -> float:
+    end = start * end_ratio
+    return end + (start - end) * 0.5 * (1.0 + math.cos(math.pi * p))
 
 
 def _name(value: object) -> str:
@@ -31,10 +53,7 @@ def anneal(progress: float, *, start: float, schedule: str, end_ratio: float = 0
     outside ``[0, 1]``.
     """
     key = _name(schedule).lower()
-    if key not in SCHEDULES:
-        raise ValueError(
-            f"unknown schedule {_name(schedule)!r}; expected one of: {', '.join(SCHEDULES)}"
-        )
+    fn = SCHEDULES[key]
     if key == "constant":
         return float(start)
     if math.isnan(progress):
@@ -42,10 +61,7 @@ def anneal(progress: float, *, start: float, schedule: str, end_ratio: float = 0
     if not 0.0 <= end_ratio <= 1.0:
         raise ValueError(f"the end ratio must be in [0, 1], got {end_ratio}")
     p = min(max(float(progress), 0.0), 1.0)
-    if key == "linear":
-        return float(start) * (1.0 - p * (1.0 - end_ratio))
-    end = start * end_ratio
-    return float(end + (start - end) * 0.5 * (1.0 + math.cos(math.pi * p)))
+    return float(fn(p, float(start), end_ratio))
 
 
 def lr_at(progress: float, *, base_lr: float, schedule: str, min_lr_ratio: float = 0.0) -> float:

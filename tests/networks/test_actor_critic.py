@@ -55,7 +55,7 @@ def test_discrete_shapes(shared: bool) -> None:
     assert ((action >= 0) & (action < 2)).all()
     assert log_prob.shape == (5,) and value.shape == (5,)
     assert net.value(obs).shape == (5,)
-    lp, ent, v = net.evaluate(obs, action)
+    lp, ent, v = net.evaluate_actions(obs, action)
     assert lp.shape == ent.shape == v.shape == (5,)
 
 
@@ -69,7 +69,7 @@ def test_continuous_shapes(shared: bool) -> None:
     action, log_prob, value = net.act(obs)
     assert action.shape == (7, 1) and action.dtype == torch.float32
     assert log_prob.shape == (7,) and value.shape == (7,)
-    lp, ent, v = net.evaluate(obs, action)
+    lp, ent, v = net.evaluate_actions(obs, action)
     assert lp.shape == ent.shape == v.shape == (7,)
 
 
@@ -80,7 +80,7 @@ def test_multidim_box_spaces_are_flattened() -> None:
     assert (net.obs_dim, net.action_dim) == (6, 4)
     action, _, value = net.act(torch.randn(5, 2, 3))
     assert action.shape == (5, 4) and value.shape == (5,)
-    lp, _, _ = net.evaluate(torch.randn(5, 6), action.reshape(5, 2, 2))
+    lp, _, _ = net.evaluate_actions(torch.randn(5, 6), action.reshape(5, 2, 2))
     assert lp.shape == (5,)
 
 
@@ -91,7 +91,7 @@ def test_categorical_math_matches_torch_distributions() -> None:
     logits, _ = net(obs)
     dist = Categorical(logits=logits)
     torch.testing.assert_close(log_prob, dist.log_prob(action))
-    lp, ent, _ = net.evaluate(obs, action)
+    lp, ent, _ = net.evaluate_actions(obs, action)
     torch.testing.assert_close(lp, dist.log_prob(action))
     torch.testing.assert_close(ent, dist.entropy())
 
@@ -107,7 +107,7 @@ def test_gaussian_math_matches_torch_distributions() -> None:
     dist = Normal(mean, net.log_std.exp().expand_as(mean))
     torch.testing.assert_close(log_prob, dist.log_prob(action).sum(-1))
     arbitrary = torch.randn(32, 3) * 3
-    lp, ent, _ = net.evaluate(obs, arbitrary)
+    lp, ent, _ = net.evaluate_actions(obs, arbitrary)
     torch.testing.assert_close(lp, dist.log_prob(arbitrary).sum(-1))
     torch.testing.assert_close(ent, dist.entropy().sum(-1))
 
@@ -118,7 +118,7 @@ def test_evaluate_reproduces_act_log_prob(continuous: bool, deterministic: bool)
     net = make(CONT_OBS, CONT_ACT) if continuous else make()
     obs = torch.randn(16, net.obs_dim)
     action, log_prob, value = net.act(obs, deterministic=deterministic)
-    lp, _, v = net.evaluate(obs, action)
+    lp, _, v = net.evaluate_actions(obs, action)
     torch.testing.assert_close(lp, log_prob)
     torch.testing.assert_close(v, value)
     torch.testing.assert_close(net.value(obs), value)
@@ -210,7 +210,7 @@ def test_layer_names() -> None:
 def test_value_loss_gradient_reaches_shared_trunk() -> None:
     net = make(shared=True)
     obs = torch.randn(8, 4)
-    _, _, value = net.evaluate(obs, torch.zeros(8, dtype=torch.long))
+    _, _, value = net.evaluate_actions(obs, torch.zeros(8, dtype=torch.long))
     (value - 1.0).square().mean().backward()
     assert net.trunk.fc0.weight.grad is not None
     assert net.trunk.fc0.weight.grad.abs().sum() > 0
@@ -220,7 +220,7 @@ def test_value_loss_gradient_reaches_shared_trunk() -> None:
 def test_separate_trunks_gradients_are_isolated() -> None:
     net = make(CONT_OBS, CONT_ACT)
     obs = torch.randn(8, 3)
-    lp, ent, value = net.evaluate(obs, torch.randn(8, 1))
+    lp, ent, value = net.evaluate_actions(obs, torch.randn(8, 1))
     value.mean().backward()
     assert net.critic_trunk.fc0.weight.grad is not None
     assert net.actor_trunk.fc0.weight.grad is None
@@ -240,7 +240,7 @@ def test_float64_obs_is_cast() -> None:
     torch.testing.assert_close(net.value(obs64), net.value(obs64.float()))
 
 
-@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("activation", ACTIVATIONS.names())
 def test_all_activations_build(activation: str) -> None:
     net = make(activation=activation)
     assert isinstance(net.actor_trunk.act0, ACTIVATIONS[activation])

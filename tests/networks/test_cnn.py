@@ -30,7 +30,7 @@ def test_actor_critic_acts_on_uint8_frames() -> None:
     obs = torch.randint(0, 256, (5, 4, 84, 84), dtype=torch.uint8)
     action, log_prob, value = model.act(obs)
     assert action.shape == (5,) and log_prob.shape == (5,) and value.shape == (5,)
-    log_prob2, entropy, value2 = model.evaluate(obs, action)
+    log_prob2, entropy, value2 = model.evaluate_actions(obs, action)
     torch.testing.assert_close(log_prob2, log_prob)
     assert entropy.shape == (5,)
     torch.testing.assert_close(value2, value)

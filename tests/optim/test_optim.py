@@ -8,20 +8,38 @@ import math
 import pytest
 import torch
 
-from advrun.optim import lr_at, make_optimizer, set_lr
+from advrun.config.errors import ConfigError
+from advrun.optim import (
+    OPTIMIZERS,
+    SCHEDULES,
+    AdamConfig,
+    AdamWConfig,
+    RMSpropConfig,
+    SGDConfig,
+    lr_at,
+    make_optimizer,
+    set_lr,
+)
 
-KWARGS = {
-    "lr": 3e-4,
-    "weight_decay": 0.01,
-    "eps": 1e-5,
-    "betas": [0.8, 0.95],
-    "momentum": 0.9,
-    "alpha": 0.97,
+CONFIGS = {
+    "adam": AdamConfig(lr=3e-4, weight_decay=0.01, eps=1e-5, betas=[0.8, 0.95]),
+    "adamw": AdamWConfig(lr=3e-4, weight_decay=0.01, eps=1e-5, betas=[0.8, 0.95]),
+    "sgd": SGDConfig(lr=3e-4, weight_decay=0.01, momentum=0.9),
+    "rmsprop": RMSpropConfig(lr=3e-4, weight_decay=0.01, alpha=0.97, eps=1e-5, momentum=0.9),
 }
 
 
 def _params() -> list[torch.nn.Parameter]:
     return list(torch.nn.Linear(3, 2).parameters())
+
+
+def test_registry_lists_every_optimizer_with_its_config() -> None:
+    assert {e.name: e.config for e in OPTIMIZERS} == {
+        "adam": AdamConfig,
+        "adamw": AdamWConfig,
+        "sgd": SGDConfig,
+        "rmsprop": RMSpropConfig,
+    }
 
 
 @pytest.mark.parametrize(
@@ -34,7 +52,7 @@ def _params() -> list[torch.nn.Parameter]:
     ],
 )
 def test_make_optimizer_class_and_hyperparameters(name: str, cls: type) -> None:
-    opt = make_optimizer(_params(), name=name, **KWARGS)
+    opt = make_optimizer(_params(), CONFIGS[name])
     assert type(opt) is cls
     group = opt.param_groups[0]
     assert group["lr"] == pytest.approx(3e-4)
@@ -53,7 +71,7 @@ def test_make_optimizer_class_and_hyperparameters(name: str, cls: type) -> None:
 @pytest.mark.parametrize("name", ["adam", "adamw", "sgd", "rmsprop"])
 def test_optimizer_steps(name: str) -> None:
     layer = torch.nn.Linear(3, 1)
-    opt = make_optimizer(layer.parameters(), name=name, **KWARGS)
+    opt = make_optimizer(layer.parameters(), CONFIGS[name])
     before = layer.weight.detach().clone()
     layer(torch.ones(4, 3)).sum().backward()
     opt.step()
@@ -61,23 +79,36 @@ def test_optimizer_steps(name: str) -> None:
 
 
 def test_unknown_optimizer_raises_with_valid_names() -> None:
+    cfg = AdamConfig(name="lbfgs")
     with pytest.raises(ValueError, match="lbfgs") as info:
-        make_optimizer(_params(), name="lbfgs", **KWARGS)
+        make_optimizer(_params(), cfg)
     for valid in ("adam", "adamw", "sgd", "rmsprop"):
         assert valid in str(info.value)
 
 
-def test_bad_betas_raise() -> None:
-    with pytest.raises(ValueError, match="betas"):
-        make_optimizer(_params(), name="adam", **{**KWARGS, "betas": [0.9]})
+@pytest.mark.parametrize(
+    ("cfg", "key"),
+    [
+        (AdamConfig(betas=[0.9]), "optimizer.betas"),
+        (AdamConfig(lr=0.0), "optimizer.lr"),
+        (AdamConfig(eps=0.0), "optimizer.eps"),
+        (SGDConfig(momentum=1.0), "optimizer.momentum"),
+        (SGDConfig(momentum=0.0, nesterov=True), "optimizer.nesterov"),
+        (RMSpropConfig(alpha=1.5), "optimizer.alpha"),
+        (AdamConfig(schedule="step"), "optimizer.schedule"),
+        (AdamConfig(max_grad_norm=0.0), "optimizer.max_grad_norm"),
+    ],
+)
+def test_config_checks_name_the_key(cfg, key: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        cfg.check("optimizer")
+    assert info.value.key == key
 
 
 def test_set_lr_updates_every_group() -> None:
     a, b = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
     opt = make_optimizer(
-        [{"params": a.parameters()}, {"params": b.parameters(), "lr": 1.0}],
-        name="adam",
-        **KWARGS,
+        [{"params": a.parameters()}, {"params": b.parameters(), "lr": 1.0}], CONFIGS["adam"]
     )
     set_lr(opt, 0.123)
     assert [g["lr"] for g in opt.param_groups] == [0.123, 0.123]
@@ -134,14 +165,5 @@ def test_unknown_schedule_raises() -> None:
     assert "cosine" in str(info.value)
 
 
-def test_enum_like_names_are_accepted() -> None:
-    from enum import Enum
-
-    class Sched(str, Enum):
-        linear = "linear"
-
-    class Opt(str, Enum):
-        sgd = "sgd"
-
-    assert lr_at(0.5, base_lr=1.0, schedule=Sched.linear, min_lr_ratio=0.0) == 0.5
-    assert isinstance(make_optimizer(_params(), name=Opt.sgd, **KWARGS), torch.optim.SGD)
+def test_schedule_registry() -> None:
+    assert SCHEDULES.names() == ["constant", "cosine", "linear"]
