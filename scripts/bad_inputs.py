@@ -44,7 +44,6 @@ TINY = [
     "total_steps=256",
     "env.num_envs=2",
     "algo.rollout_steps=32",
-    "algo.minibatches=2",
     "eval.episodes=2",
     "eval.interval=0",
     "checkpoint_interval=0",

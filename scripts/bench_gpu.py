@@ -63,7 +63,7 @@ def train(device: str, num_envs: int, total_steps: int, solve: bool, seed: int) 
     from hydra import compose, initialize_config_dir
 
     from advrun.config import conf_dir, register_configs, to_train_config
-    from advrun.training import Trainer
+    from advrun.training.trainer import Trainer
 
     logging.disable(logging.INFO)
     register_configs()

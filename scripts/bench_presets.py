@@ -166,11 +166,11 @@ def config_drift(run_dir: Path, overrides: list[str]) -> str | None:
     from omegaconf import OmegaConf
 
     from advrun.config import conf_dir, register_configs
-    from advrun.config.schema import TrainConfig
+    from advrun.config.stored import stored_config
 
     def typed(cfg: object) -> dict:
-        merged = OmegaConf.merge(OmegaConf.structured(TrainConfig), cfg)
-        return OmegaConf.to_container(merged, enum_to_str=True)
+        container = cfg if isinstance(cfg, dict) else OmegaConf.to_container(cfg)
+        return OmegaConf.to_container(stored_config(container), enum_to_str=True)
 
     stored_file = run_dir / ".hydra" / "config.yaml"
     if not stored_file.exists():

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""advrun vs Stable-Baselines3 (RL Zoo's tuned PPO) on CartPole-v1, side by side.
+"""advrun vs Stable-Baselines3 (RL Zoo's tuned PPO or DQN) on CartPole-v1, side by side.
 
 Every trial runs in a fresh subprocess (so peak RSS is per run), and the two
 libraries alternate seed by seed (advrun, sb3, sb3, advrun, ...) so machine noise
@@ -14,12 +14,21 @@ excluded from both training clocks. Measured per trial:
 
 plus the end-to-end wall time of the command ``advrun train env=cartpole``.
 
-SB3 hyperparameters: rl-baselines3-zoo ``hyperparams/ppo.yml``, ``CartPole-v1``:
-8 envs, n_steps 32, batch 256, 20 epochs, gamma 0.98, GAE lambda 0.8, ent 0,
-lr linear 1e-3, clip linear 0.2, 1e5 timesteps. advrun runs its default config.
+``--algo ppo`` (default). SB3 hyperparameters: rl-baselines3-zoo
+``hyperparams/ppo.yml``, ``CartPole-v1``: 8 envs, n_steps 32, batch 256, 20 epochs,
+gamma 0.98, GAE lambda 0.8, ent 0, lr linear 1e-3, clip linear 0.2, 1e5 timesteps.
+advrun runs its default config (``advrun train env=cartpole``).
+
+``--algo dqn``. SB3 hyperparameters: rl-baselines3-zoo ``hyperparams/dqn.yml``
+(commit 019107e), ``CartPole-v1``: 1 env, lr 2.5e-4, batch 512, buffer 1e5,
+learning_starts 0, gamma 0.99, target_update_interval 5000, train_freq 16,
+gradient_steps 4, exploration_fraction 0.06, final eps 0.11, 2e5 timesteps, MlpPolicy
+(64-64). advrun runs ``advrun train algo=dqn env=cartpole`` (its own defaults; add
+``--advrun-args network.dueling=true algo.operator=al`` for the variants).
 
     pip install -e ".[bench]"
     python scripts/bench_sb3.py --seeds 1 2 3 4 5
+    python scripts/bench_sb3.py --algo dqn --seeds 1 2 3 4 5 --eval-every 5000
 """
 
 from __future__ import annotations
@@ -65,13 +74,15 @@ def _returns(act, envs, seed: int) -> float:
 
 
 # -- workers (run in a subprocess) ---------------------------------------------------
-def worker_advrun(seed: int, mode: str, eval_every: int, sps_steps: int) -> dict[str, Any]:
+def worker_advrun(
+    seed: int, mode: str, eval_every: int, sps_steps: int, algo: str, extra: list[str]
+) -> dict[str, Any]:
     import logging
 
     from hydra import compose, initialize_config_dir
 
     from advrun.config import conf_dir, register_configs, to_train_config
-    from advrun.training import Trainer
+    from advrun.training.trainer import Trainer
 
     logging.disable(logging.INFO)
     register_configs()
@@ -90,6 +101,9 @@ def worker_advrun(seed: int, mode: str, eval_every: int, sps_steps: int) -> dict
             "early_stop.target_return=null",
         ]
     overrides += [f"seed={seed}", "progress=false", "checkpoint_interval=0"]
+    if algo == "dqn":
+        overrides += ["algo=dqn"]
+    overrides += extra
     with (
         initialize_config_dir(conf_dir(), version_base="1.3"),
         tempfile.TemporaryDirectory() as tmp,
@@ -107,18 +121,35 @@ def worker_advrun(seed: int, mode: str, eval_every: int, sps_steps: int) -> dict
     }
 
 
-def worker_sb3(seed: int, mode: str, eval_every: int, sps_steps: int) -> dict[str, Any]:
-    from stable_baselines3 import PPO
-    from stable_baselines3.common.callbacks import BaseCallback
+def _sb3_model(algo: str, seed: int) -> Any:
+    """RL Zoo's tuned CartPole-v1 model of ``algo`` (the module docstring)."""
+    from stable_baselines3 import DQN, PPO
     from stable_baselines3.common.env_util import make_vec_env
 
     def linear(start: float):
         return lambda progress_remaining: progress_remaining * start
 
-    envs = make_vec_env("CartPole-v1", n_envs=8, seed=seed)
-    model = PPO(
+    if algo == "dqn":
+        return DQN(
+            "MlpPolicy",
+            make_vec_env("CartPole-v1", n_envs=1, seed=seed),
+            learning_rate=2.5e-4,
+            batch_size=512,
+            buffer_size=100_000,
+            learning_starts=0,
+            gamma=0.99,
+            target_update_interval=5000,
+            train_freq=16,
+            gradient_steps=4,
+            exploration_fraction=0.06,
+            exploration_final_eps=0.11,
+            seed=seed,
+            verbose=0,
+            device="cpu",
+        )
+    return PPO(
         "MlpPolicy",
-        envs,
+        make_vec_env("CartPole-v1", n_envs=8, seed=seed),
         n_steps=32,
         batch_size=256,
         gae_lambda=0.8,
@@ -131,6 +162,18 @@ def worker_sb3(seed: int, mode: str, eval_every: int, sps_steps: int) -> dict[st
         verbose=0,
         device="cpu",
     )
+
+
+# The zoo's training budgets for CartPole-v1 (the solve clock stops at the target).
+SB3_BUDGET = {"ppo": 100_000, "dqn": 200_000}
+
+
+def worker_sb3(
+    seed: int, mode: str, eval_every: int, sps_steps: int, algo: str, extra: list[str]
+) -> dict[str, Any]:
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    model = _sb3_model(algo, seed)
     eval_envs = _eval_envs()
 
     class SolveClock(BaseCallback):
@@ -159,7 +202,7 @@ def worker_sb3(seed: int, mode: str, eval_every: int, sps_steps: int) -> dict[st
             return True
 
     clock = SolveClock()
-    budget = 100_000 if mode == "solve" else sps_steps
+    budget = SB3_BUDGET[algo] if mode == "solve" else sps_steps
     start = time.perf_counter()
     model.learn(total_timesteps=budget, callback=clock)
     train_time = time.perf_counter() - start - clock.eval_time
@@ -175,7 +218,9 @@ def worker_sb3(seed: int, mode: str, eval_every: int, sps_steps: int) -> dict[st
 WORKERS = {"advrun": worker_advrun, "sb3": worker_sb3}
 
 
-def run_worker(lib: str, seed: int, mode: str, eval_every: int, sps_steps: int) -> dict:
+def run_worker(
+    lib: str, seed: int, mode: str, eval_every: int, sps_steps: int, algo: str, extra: list[str]
+) -> dict:
     cmd = [
         sys.executable,
         __file__,
@@ -189,6 +234,9 @@ def run_worker(lib: str, seed: int, mode: str, eval_every: int, sps_steps: int) 
         str(eval_every),
         "--sps-steps",
         str(sps_steps),
+        "--algo",
+        algo,
+        *(["--advrun-args", *extra] if extra else []),
     ]
     out = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if out.returncode != 0:
@@ -196,7 +244,7 @@ def run_worker(lib: str, seed: int, mode: str, eval_every: int, sps_steps: int) 
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def command_wall(repeats: int) -> list[float]:
+def command_wall(repeats: int, algo: str, extra: list[str]) -> list[float]:
     advrun = str(Path(sys.executable).with_name("advrun"))
     times = []
     for i in range(repeats):
@@ -207,6 +255,8 @@ def command_wall(repeats: int) -> list[float]:
                     advrun,
                     "train",
                     "env=cartpole",
+                    *(["algo=dqn"] if algo == "dqn" else []),
+                    *extra,
                     f"seed={i + 1}",
                     "progress=false",
                     f"hydra.run.dir={tmp}/run",
@@ -231,11 +281,18 @@ def main() -> int:
     p.add_argument("--worker", choices=sorted(WORKERS))
     p.add_argument("--seed", type=int)
     p.add_argument("--mode", choices=["solve", "sps"])
+    p.add_argument("--algo", choices=["ppo", "dqn"], default="ppo")
+    p.add_argument(
+        "--advrun-args", nargs="*", default=[], help="extra advrun overrides (key=value)"
+    )
     args = p.parse_args()
+    extra = list(args.advrun_args)
 
     if args.worker:  # subprocess entry
         os.environ.setdefault("PYTHONHASHSEED", "0")
-        result = WORKERS[args.worker](args.seed, args.mode, args.eval_every, args.sps_steps)
+        result = WORKERS[args.worker](
+            args.seed, args.mode, args.eval_every, args.sps_steps, args.algo, extra
+        )
         result["peak_rss_mb"] = _peak_rss_mb()
         print(json.dumps(result))
         return 0
@@ -245,7 +302,7 @@ def main() -> int:
         order = ["advrun", "sb3"] if i % 2 == 0 else ["sb3", "advrun"]
         for mode in ("solve", "sps"):
             for lib in order:
-                r = run_worker(lib, seed, mode, args.eval_every, args.sps_steps)
+                r = run_worker(lib, seed, mode, args.eval_every, args.sps_steps, args.algo, extra)
                 results[lib][mode].append(r)
                 print(
                     f"  {lib:<7} seed={seed} {mode:<5} "
@@ -254,7 +311,7 @@ def main() -> int:
                     ),
                     flush=True,
                 )
-    walls = command_wall(args.command_repeats)
+    walls = command_wall(args.command_repeats, args.algo, extra)
 
     def solve_times(lib: str) -> list[float]:
         return [r["train_time_s"] if r["solved"] else float("inf") for r in results[lib]["solve"]]
@@ -283,11 +340,12 @@ def main() -> int:
     solved = {lib: sum(bool(r["solved"]) for r in results[lib]["solve"]) for lib in WORKERS}
 
     print(
-        f"\nCartPole-v1, seeds {args.seeds}, eval every {args.eval_every} steps "
+        f"\n{args.algo.upper()} on CartPole-v1 (advrun args: {' '.join(extra) or 'none'}), "
+        f"seeds {args.seeds}, eval every {args.eval_every} steps "
         f"({EVAL_EPISODES} deterministic episodes), torch threads: advrun 1 (its "
         f"default), SB3 torch default ({os.cpu_count()} cores)"
     )
-    print("| metric | advrun | SB3 + zoo | advrun advantage |")
+    print(f"| metric | advrun | SB3 + zoo {args.algo.upper()} | advrun advantage |")
     print("|---|---|---|---|")
     for label, a, s, ratio in rows:
         print(f"| {label} | {a:,.2f} | {s:,.2f} | {ratio:.2f}x |")
@@ -296,7 +354,8 @@ def main() -> int:
         f"{solved['sb3']}/{len(args.seeds)} | |"
     )
     print(
-        f"\n`advrun train env=cartpole` end-to-end command wall time: median "
+        f"\n`advrun train env=cartpole{' algo=dqn' if args.algo == 'dqn' else ''}` end-to-end "
+        f"command wall time: median "
         f"{median(walls):.2f}s over {len(walls)} runs ({', '.join(f'{w:.2f}' for w in walls)})"
     )
     return 0

@@ -19,7 +19,6 @@ TINY: dict[str, str] = {
     "total_steps": "256",
     "env.num_envs": "2",
     "algo.rollout_steps": "32",
-    "algo.minibatches": "2",
     "eval.episodes": "2",
     "eval.interval": "0",
     "checkpoint_interval": "0",
@@ -30,10 +29,14 @@ TINY: dict[str, str] = {
 
 
 def tiny_args(**changes: object) -> list[str]:
-    """``key=value`` overrides for a tiny run; keyword ``a__b=x`` means ``a.b=x``."""
+    """``key=value`` overrides for a tiny run; keyword ``a__b=x`` means ``a.b=x`` and
+    ``a__b=None`` drops that tiny override (e.g. ``algo.rollout_steps`` for DQN)."""
     merged = dict(TINY)
     for key, value in changes.items():
-        merged[key.replace("__", ".")] = str(value)
+        if value is None:
+            merged.pop(key.replace("__", "."), None)
+        else:
+            merged[key.replace("__", ".")] = str(value)
     return [f"{k}={v}" for k, v in merged.items()]
 
 

@@ -113,7 +113,13 @@ def test_wheel_install_finds_configs_and_trains(wheel: Path, tmp_path: Path) -> 
     helptext = subprocess.run(
         [str(advrun), "train", "--help"], cwd=work, check=True, capture_output=True, text=True
     ).stdout
-    assert "advantage: gae, mc, nstep, td" in helptext
+    for group, names in (
+        ("advantage", ("gae", "grpo", "mc", "nstep", "rloo", "td", "vtrace")),
+        ("algo", ("a2c", "dqn", "ppo", "reinforce")),
+    ):
+        assert f"{group}=" in helptext
+        for name in names:
+            assert f"    {name} " in helptext, (group, name)
     run_dir = tmp_path / "run"
     subprocess.run(
         [
@@ -122,7 +128,6 @@ def test_wheel_install_finds_configs_and_trains(wheel: Path, tmp_path: Path) -> 
             "total_steps=64",
             "env.num_envs=2",
             "algo.rollout_steps=32",
-            "algo.minibatches=2",
             "eval.episodes=1",
             "env.max_episode_steps=20",
             "progress=false",

@@ -1,22 +1,34 @@
-"""Update rules. Each takes a flat :class:`Batch` and returns scalar metrics."""
+"""Algorithms: one module per family, each registered in :data:`ALGORITHMS` with its
+typed config. Importing this package registers them all.
 
-from __future__ import annotations
+* :mod:`advrun.algos.pg`: REINFORCE with a baseline, A2C (one step per rollout).
+* :mod:`advrun.algos.ppo`: PPO (clipped surrogate, per-epoch re-estimation).
+* :mod:`advrun.algos.dqn`: DQN / Double / dueling / n-step / advantage learning.
+"""
 
-from collections.abc import Callable
-
-import torch
-
+from advrun.algos.base import ALGORITHMS, AlgoConfig, Algorithm, Iteration, Parts
 from advrun.algos.batch import Batch
-from advrun.algos.pg import update_pg
-from advrun.algos.ppo import update_ppo
-from advrun.config.schema import AlgoConfig
-from advrun.networks import ActorCritic
+from advrun.algos.dqn.algorithm import DQN, DQNConfig
+from advrun.algos.on_policy import OnPolicyAlgorithm, OnPolicyConfig
+from advrun.algos.pg import A2CConfig, PolicyGradient, ReinforceConfig, update_pg
+from advrun.algos.ppo import PPO, PPOConfig, ppo_epochs
 
-UpdateFn = Callable[
-    [ActorCritic, torch.optim.Optimizer, Batch, AlgoConfig, "float | None", torch.Generator],
-    dict[str, float],
+__all__ = [
+    "ALGORITHMS",
+    "DQN",
+    "PPO",
+    "A2CConfig",
+    "AlgoConfig",
+    "Algorithm",
+    "Batch",
+    "DQNConfig",
+    "Iteration",
+    "OnPolicyAlgorithm",
+    "OnPolicyConfig",
+    "PPOConfig",
+    "Parts",
+    "PolicyGradient",
+    "ReinforceConfig",
+    "ppo_epochs",
+    "update_pg",
 ]
-
-UPDATES: dict[str, UpdateFn] = {"reinforce": update_pg, "a2c": update_pg, "ppo": update_ppo}
-
-__all__ = ["UPDATES", "Batch", "UpdateFn", "update_pg", "update_ppo"]

@@ -10,12 +10,12 @@ def optimizer_step(
     optimizer: torch.optim.Optimizer,
     loss: torch.Tensor,
     max_grad_norm: float | None,
-) -> float:
-    """Backpropagate ``loss`` and step; returns the pre-clipping gradient norm
-    (``nan`` when clipping is off, to avoid the extra reduction)."""
+) -> float | None:
+    """Backpropagate ``loss`` and step; returns the pre-clipping gradient norm (None
+    when clipping is off, to avoid the extra reduction)."""
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
-    norm = float("nan")
+    norm = None
     if max_grad_norm is not None:
         params = [p for p in model.parameters() if p.grad is not None]
         norm = torch.nn.utils.clip_grad_norm_(params, max_grad_norm).item()

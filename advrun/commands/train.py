@@ -26,13 +26,13 @@ from advrun.commands import errors
 from advrun.commands.errors import clean_errors, mark_job_started
 from advrun.commands.preflight import in_use_error
 from advrun.config import ConfigError, TrainConfig, conf_dir, register_configs, to_train_config
+from advrun.config.stored import stored_config
 from advrun.storage.checkpoint import load_checkpoint
 from advrun.storage.lock import RunDirLock, RunDirLocked
 from advrun.sweeps.members import in_multirun, member_overrides, record_failure
-from advrun.training import Trainer
 from advrun.training.faults import RunFailed, TrainingDiverged
 from advrun.training.signals import StopSignals
-from advrun.training.trainer import Interrupted
+from advrun.training.trainer import Interrupted, Trainer
 
 register_configs()
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ def resume_config(
             "last.pt every checkpoint_interval steps and at the end).",
         )
     state = load_checkpoint(last)
-    stored = OmegaConf.merge(OmegaConf.structured(TrainConfig), state["config"])
+    stored = stored_config(state["config"])
     changes: dict[str, list[Any]] = {}
     for key in overridden:
         if key not in RESUMABLE_KEYS:

@@ -1,8 +1,12 @@
 """Typed configuration schema.
 
-Every YAML file under ``conf/`` is merged into one of these dataclasses, so OmegaConf
-rejects unknown keys and wrong types at composition time. Range checks that a type
-cannot express (``0 <= gamma <= 1``, ``lr > 0``...) live in :mod:`advrun.config.validate`
+Every YAML file under ``conf/`` is merged into a dataclass, so OmegaConf rejects unknown
+keys and wrong types at composition time. The sections with a choice of component --
+``algo``, ``advantage``, ``optimizer`` -- are typed by the chosen component's own config
+dataclass, which the component registers (:mod:`advrun.registry`); each shipped YAML
+extends it (``defaults: [/schema/<group>/<name>@_here_]``). Range checks that a type
+cannot express (``0 <= gamma <= 1``, ``lr > 0``...) live with the component
+(``check``) and in :mod:`advrun.config.validate`
 and run before any work starts.
 """
 
@@ -19,45 +23,6 @@ class Device(str, Enum):
     auto = "auto"
     cpu = "cpu"
     cuda = "cuda"
-
-
-class AdvantageName(str, Enum):
-    mc = "mc"
-    td = "td"
-    nstep = "nstep"
-    gae = "gae"
-
-
-class AlgoName(str, Enum):
-    reinforce = "reinforce"
-    a2c = "a2c"
-    ppo = "ppo"
-
-
-class OptimizerName(str, Enum):
-    adam = "adam"
-    adamw = "adamw"
-    sgd = "sgd"
-    rmsprop = "rmsprop"
-
-
-class Schedule(str, Enum):
-    constant = "constant"
-    linear = "linear"
-    cosine = "cosine"
-
-
-class NetworkKind(str, Enum):
-    mlp = "mlp"
-    nature_cnn = "nature_cnn"
-
-
-class Activation(str, Enum):
-    tanh = "tanh"
-    relu = "relu"
-    elu = "elu"
-    gelu = "gelu"
-    silu = "silu"
 
 
 @dataclass
@@ -100,13 +65,14 @@ class EnvConfig:
 
 @dataclass
 class NetworkConfig:
-    """Actor-critic. The policy head is chosen from the action space."""
+    """The model's trunk and encoder. The algorithm picks the family (an actor-critic,
+    whose policy head follows the action space, or a Q-network)."""
 
     # mlp: flat observations into MLP trunks. nature_cnn: a shared Nature-DQN CNN
     # encoder (image [C, H, W] observations, uint8 pixels scaled by 1/255) before them.
-    kind: NetworkKind = NetworkKind.mlp
+    kind: str = "mlp"
     hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
-    activation: Activation = Activation.tanh
+    activation: str = "tanh"
     # One trunk feeding both heads, or separate actor and critic trunks.
     shared: bool = False
     orthogonal_init: bool = True
@@ -116,59 +82,8 @@ class NetworkConfig:
     # the result to +-obs_clip.
     normalize_obs: bool = False
     obs_clip: float = 10.0
-
-
-@dataclass
-class AdvantageConfig:
-    """Which estimator turns a rollout into advantages and value targets."""
-
-    name: AdvantageName = AdvantageName.gae
-    gamma: float = 0.99
-    # GAE's lambda (ignored by the other estimators).
-    lam: float = 0.95
-    # n-step horizon (only for ``nstep``).
-    n: int = 5
-    # Standardise advantages to zero mean and unit variance per batch.
-    normalize: bool = True
-
-
-@dataclass
-class OptimizerConfig:
-    name: OptimizerName = OptimizerName.adam
-    lr: float = 3e-4
-    weight_decay: float = 0.0
-    eps: float = 1e-5
-    betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
-    momentum: float = 0.0
-    alpha: float = 0.99
-    schedule: Schedule = Schedule.constant
-    # Cosine/linear schedules decay to ``lr * min_lr_ratio``.
-    min_lr_ratio: float = 0.0
-    # Clip the global gradient norm; null disables clipping.
-    max_grad_norm: float | None = 0.5
-
-
-@dataclass
-class AlgoConfig:
-    """Update rule. ``reinforce`` and ``a2c`` take one gradient step per rollout;
-    ``ppo`` takes ``epochs`` passes of ``minibatches`` clipped steps."""
-
-    name: AlgoName = AlgoName.ppo
-    rollout_steps: int = 128
-    epochs: int = 4
-    minibatches: int = 4
-    clip_coef: float = 0.2
-    # Anneal clip_coef over training (linear: down to 0 at the end, as SB3's
-    # ``lin_0.1``); constant keeps it fixed.
-    clip_schedule: Schedule = Schedule.constant
-    # Clip the value update around the old prediction (PPO); null disables.
-    value_clip: float | None = None
-    # Weight of the value loss, which is 0.5 * MSE (CleanRL's convention; SB3's is MSE,
-    # so SB3's vf_coef x 2 gives the same loss).
-    value_coef: float = 0.5
-    entropy_coef: float = 0.0
-    # Stop the epoch loop early when the approximate KL exceeds this; null disables.
-    target_kl: float | None = None
+    # Q-networks only (algo=dqn): the dueling head Q = V + A - mean_a A (Wang et al. 2016).
+    dueling: bool = False
 
 
 @dataclass
@@ -215,9 +130,10 @@ class InitConfig:
 class TrainConfig:
     env: EnvConfig = MISSING
     network: NetworkConfig = MISSING
-    advantage: AdvantageConfig = MISSING
-    optimizer: OptimizerConfig = MISSING
-    algo: AlgoConfig = MISSING
+    # Typed by the chosen estimator / optimizer / algorithm's registered config.
+    advantage: Any = MISSING
+    optimizer: Any = MISSING
+    algo: Any = MISSING
     eval: EvalConfig = field(default_factory=EvalConfig)
     early_stop: EarlyStopConfig = field(default_factory=EarlyStopConfig)
     init: InitConfig = field(default_factory=InitConfig)

@@ -2,6 +2,9 @@
 
 The shipped YAML files list ``train_schema`` / ``eval_schema`` first in their defaults,
 so every composed config is typed by :class:`TrainConfig` / :class:`EvalCommandConfig`.
+The component groups (``algo``, ``advantage``, ``optimizer``) are typed per option: each
+registered component's config dataclass is stored as ``schema/<group>/<name>``, and
+``conf/<group>/<name>.yaml`` extends it. So the registry is the one list of choices.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
 from advrun.config.schema import EvalCommandConfig, ExportCommandConfig, TrainConfig
+from advrun.registry import Registry
 
 _registered = False
 
@@ -26,15 +30,31 @@ def register_configs() -> None:
     cs.store(name="train_schema", node=TrainConfig)
     cs.store(name="eval_schema", node=EvalCommandConfig)
     cs.store(name="export_schema", node=ExportCommandConfig)
+    for group, registry in component_registries().items():
+        for entry in registry:
+            cs.store(group=f"schema/{group}", name=entry.name, node=entry.config)
     if not OmegaConf.has_resolver("advrun.if_null"):
         OmegaConf.register_new_resolver("advrun.if_null", if_null)
     if not OmegaConf.has_resolver("advrun.run_tag"):
         # use_cache: Hydra copies resolver caches into each sweep member's config, so a
         # member running in another process (joblib, SLURM) sees the sweep's tag.
         OmegaConf.register_new_resolver("advrun.run_tag", run_tag, use_cache=True)
+    if not OmegaConf.has_resolver("advrun.choices"):
+        from advrun.config.help import choices
+
+        OmegaConf.register_new_resolver("advrun.choices", choices)
     if not OmegaConf.has_resolver("advrun.callable_name"):
         OmegaConf.register_new_resolver("advrun.callable_name", callable_name)
     _registered = True
+
+
+def component_registries() -> dict[str, Registry[Any]]:
+    """Config group -> the registry whose entries are its options (and type them)."""
+    from advrun.advantages import ESTIMATORS
+    from advrun.algos import ALGORITHMS
+    from advrun.optim import OPTIMIZERS
+
+    return {"advantage": ESTIMATORS, "algo": ALGORITHMS, "optimizer": OPTIMIZERS}
 
 
 def if_null(value: Any, when_null: Any, when_set: Any = None) -> Any:

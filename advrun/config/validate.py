@@ -88,6 +88,54 @@ def _check_custom_env(c: TrainConfig) -> None:
     )
 
 
+def _check_components(c: TrainConfig) -> None:
+    """Each chosen component checks its own section (``check``), then the algorithm
+    checks its combinations with the rest of the run (estimator, network, env)."""
+    from advrun.algos import ALGORITHMS
+    from advrun.config.store import component_registries
+    from advrun.networks import ACTIVATIONS, ENCODERS
+
+    for group, registry in component_registries().items():
+        section = getattr(c, group)
+        name = getattr(section, "name", None)
+        _check(
+            name in registry and type(section) is registry.get(name).config,
+            f"{group}.name",
+            f"{name!r} does not name the {registry.kind} this section was composed for "
+            f"({type(section).__name__}).",
+            f"choose the {registry.kind} with the group, e.g. {group}={registry.names()[0]} "
+            f"(one of: {', '.join(registry.names())}), not with {group}.name.",
+        )
+    c.advantage.check("advantage")
+    c.optimizer.check("optimizer")
+    for key, registry, value in (
+        ("network.kind", ENCODERS, c.network.kind),
+        ("network.activation", ACTIVATIONS, c.network.activation),
+    ):
+        _check(
+            value in registry,
+            key,
+            f"{value!r} is not a registered {registry.kind}.",
+            f"use one of: {', '.join(registry.names())}.",
+        )
+    algorithm = ALGORITHMS[c.algo.name]
+    _check(
+        not c.network.dueling or algorithm.network == "q",
+        "network.dueling",
+        f"the dueling head is a Q-network head, and algo={c.algo.name} trains an "
+        f"{algorithm.network} network.",
+        "use network.dueling=true with algo=dqn, or drop it.",
+    )
+    _check(
+        not c.network.shared or algorithm.network == "actor_critic",
+        "network.shared",
+        f"a shared actor/critic trunk applies to actor-critics; algo={c.algo.name} trains "
+        f"a {algorithm.network} network.",
+        "drop network.shared (or use network=mlp).",
+    )
+    c.algo.check("algo", c)
+
+
 def _check_network_kind(c: TrainConfig) -> None:
     """nature_cnn needs image observations; only known preprocessors are accepted."""
     from advrun.envs.factory import PREPROCESSORS
@@ -104,8 +152,10 @@ def _check_network_kind(c: TrainConfig) -> None:
         f"preprocessing {c.env.preprocess!r} is not available for env.backend=torch.",
         "use env.backend=gymnasium.",
     )
+    from advrun.networks import ENCODERS
+
     kind = str(getattr(c.network.kind, "value", c.network.kind))
-    if kind == "nature_cnn":
+    if kind in ENCODERS and ENCODERS.get(kind).trait("image"):
         _check(
             c.env.preprocess == "atari",
             "network.kind",
@@ -278,59 +328,7 @@ def validate(c: TrainConfig) -> None:
             f"{list(c.network.hidden_sizes)} contains a size below 1.",
             "use positive layer widths, e.g. network.hidden_sizes=[64,64].",
         ),
-        lambda: _in_unit_interval(c.advantage.gamma, "advantage.gamma"),
-        lambda: _in_unit_interval(c.advantage.lam, "advantage.lam"),
-        lambda: _at_least(c.advantage.n, 1, "advantage.n"),
-        lambda: _positive(c.optimizer.lr, "optimizer.lr", "3e-4"),
-        lambda: _check(
-            c.optimizer.weight_decay >= 0,
-            "optimizer.weight_decay",
-            f"{c.optimizer.weight_decay} is negative.",
-            "use optimizer.weight_decay=0 or a small positive value such as 1e-4.",
-        ),
-        lambda: _positive(c.optimizer.eps, "optimizer.eps", "1e-5"),
-        lambda: _in_unit_interval(c.optimizer.min_lr_ratio, "optimizer.min_lr_ratio"),
-        lambda: _check(
-            len(c.optimizer.betas) == 2 and all(0.0 <= b < 1.0 for b in c.optimizer.betas),
-            "optimizer.betas",
-            f"{list(c.optimizer.betas)} must be two numbers in [0, 1).",
-            "use optimizer.betas=[0.9,0.999].",
-        ),
-        lambda: _check(
-            0.0 <= c.optimizer.momentum < 1.0,
-            "optimizer.momentum",
-            f"{c.optimizer.momentum} is outside [0, 1).",
-            "use optimizer.momentum=0.9 or 0.",
-        ),
-        lambda: _positive(
-            c.optimizer.max_grad_norm, "optimizer.max_grad_norm", "0.5", allow_none=True
-        ),
-        lambda: _at_least(c.algo.rollout_steps, 1, "algo.rollout_steps"),
-        lambda: _at_least(c.algo.epochs, 1, "algo.epochs"),
-        lambda: _at_least(c.algo.minibatches, 1, "algo.minibatches"),
-        lambda: _check(
-            c.algo.minibatches <= c.algo.rollout_steps * c.env.num_envs,
-            "algo.minibatches",
-            f"{c.algo.minibatches} minibatches cannot be cut from a batch of "
-            f"{c.algo.rollout_steps * c.env.num_envs} transitions "
-            f"(algo.rollout_steps * env.num_envs).",
-            "lower algo.minibatches or raise algo.rollout_steps / env.num_envs.",
-        ),
-        lambda: _positive(c.algo.clip_coef, "algo.clip_coef", "0.2"),
-        lambda: _positive(c.algo.value_clip, "algo.value_clip", "0.2", allow_none=True),
-        lambda: _check(
-            c.algo.value_coef >= 0,
-            "algo.value_coef",
-            f"{c.algo.value_coef} is negative.",
-            "use algo.value_coef=0.5.",
-        ),
-        lambda: _check(
-            c.algo.entropy_coef >= 0,
-            "algo.entropy_coef",
-            f"{c.algo.entropy_coef} is negative.",
-            "use algo.entropy_coef=0.0 or a small positive value such as 0.01.",
-        ),
-        lambda: _positive(c.algo.target_kl, "algo.target_kl", "0.02", allow_none=True),
+        lambda: _check_components(c),
         lambda: _at_least(c.total_steps, 1, "total_steps"),
         lambda: _check(
             c.env.num_envs <= c.total_steps,

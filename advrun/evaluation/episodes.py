@@ -17,7 +17,9 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from advrun.collect.adapters import GymAdapter
 from advrun.evaluation.progress import EvalProgress
+from advrun.networks import QNetwork
 from advrun.training.evaluate import evaluate
 
 
@@ -74,15 +76,20 @@ def play_episodes(
     """``episodes`` returns and lengths of ``model`` on ``envs`` (gymnasium vector envs:
     the tracker wraps them, and the torch-native envs' tensors are not handled)."""
     tracker = EpisodeTracker(envs, progress)
+    env = GymAdapter(tracker, device)
+
+    def policy(obs: torch.Tensor) -> torch.Tensor:
+        if isinstance(model, QNetwork):  # value-based policies act greedily
+            return model.act(obs)
+        return model.act(obs, deterministic=deterministic)[0]
+
     returns: list[float] = []
     lengths: list[int] = []
     seeds: list[int] = []
     try:
         while len(returns) < episodes:
             round_seed = seed + len(seeds) * envs.num_envs
-            got = evaluate(
-                model, tracker, seed=round_seed, device=device, deterministic=deterministic
-            )
+            got = evaluate(policy, env, seed=round_seed, module=model)
             seeds.append(round_seed)
             returns.extend(got.tolist())
             lengths.extend(tracker.lengths.tolist())

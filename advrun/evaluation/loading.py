@@ -13,10 +13,10 @@ from typing import Any
 
 import gymnasium as gym
 import torch
-from omegaconf import OmegaConf
+from torch import nn
 
 from advrun.config.schema import TrainConfig
-from advrun.networks import ActorCritic
+from advrun.config.stored import stored_train_config
 from advrun.storage.checkpoint import load_checkpoint
 from advrun.training.builders import build_envs, build_model
 
@@ -25,7 +25,7 @@ from advrun.training.builders import build_envs, build_model
 class TrainedPolicy:
     """A checkpoint's model (in eval mode) with what describes it."""
 
-    model: ActorCritic
+    model: nn.Module
     config: TrainConfig
     observation_space: gym.Space
     action_space: gym.Space
@@ -45,9 +45,7 @@ def run_dir_of(checkpoint: str | Path) -> Path:
 
 def train_config_of(data: dict[str, Any]) -> TrainConfig:
     """The typed run config stored in a checkpoint (schema defaults fill new fields)."""
-    cfg = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(TrainConfig), data["config"]))
-    assert isinstance(cfg, TrainConfig)
-    return cfg
+    return stored_train_config(data["config"])
 
 
 def env_spaces(cfg: TrainConfig, device: torch.device) -> tuple[gym.Space, gym.Space]:
@@ -68,7 +66,7 @@ def load_trained_policy(path: str | Path, device: torch.device | str = "cpu") ->
     data = load_checkpoint(path, map_location=device)
     cfg = train_config_of(data)
     obs_space, act_space = env_spaces(cfg, device)
-    model = build_model(cfg.network, obs_space, act_space).to(device)
+    model = build_model(cfg, obs_space, act_space).to(device)
     model.load_state_dict(data["model"])
     model.eval()
     step = data.get("global_step")

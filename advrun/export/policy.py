@@ -25,7 +25,7 @@ import torch
 from gymnasium import spaces
 from torch import Tensor, nn
 
-from advrun.networks import ActorCritic
+from advrun.networks import ActorCritic, QNetwork
 
 OUTPUTS: tuple[str, ...] = ("action", "dist")
 """``action``: actions only; ``dist``: actions plus the distribution's parameters."""
@@ -133,6 +133,8 @@ def policy_for(
         policy: ExportablePolicy = ActorCriticPolicy(
             model, observation_space, action_space, outputs
         )
+    elif isinstance(model, QNetwork):
+        policy = GreedyQPolicy(model, observation_space, outputs)
     else:
         raise TypeError(
             f"no export wrapper for {type(model).__name__}; add one in advrun/export/policy.py"

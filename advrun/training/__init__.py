@@ -1,5 +1,2 @@
-"""The trainer loop and what it writes: rollouts, evaluation, checkpoints, logs."""
-
-from advrun.training.trainer import Trainer
-
-__all__ = ["Trainer"]
+"""The training loop every run shares (:mod:`advrun.training.trainer`), the builder that
+turns a config into the run's parts, evaluation, early stopping, signals and faults."""

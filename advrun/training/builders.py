@@ -1,24 +1,34 @@
-"""Wire typed config sections to the components' plain-keyword constructors.
-
-This is the only place that knows both the config schema and the component APIs:
-networks, optimizers and estimators never see a config object.
+"""Config becomes objects in one place: :func:`build_run` turns a validated
+:class:`~advrun.config.schema.TrainConfig` into the run's parts -- envs behind their
+adapters, the model of the family the algorithm needs, the optimizer, the collector and
+the algorithm itself -- and hands them to the Trainer. Nothing else reads the config to
+build components; networks never see a config object they do not own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import gymnasium as gym
 import torch
+from torch import nn
 
-from advrun.advantages import get_estimator
+from advrun.advantages import ESTIMATORS
+from advrun.algos import ALGORITHMS, Algorithm, Parts
+from advrun.collect.adapters import EnvAdapter, adapt
+from advrun.collect.collector import Collector
+from advrun.collect.reward_scale import RewardScaler
 from advrun.config.containers import enum_value
 from advrun.config.errors import ConfigError
-from advrun.config.schema import AdvantageConfig, EnvConfig, NetworkConfig, OptimizerConfig
+from advrun.config.schema import EnvConfig, TrainConfig
 from advrun.envs import make_vec_env
 from advrun.envs.torch_envs import make_torch_vec_env
-from advrun.networks import ActorCritic, build_actor_critic
-from advrun.optim import make_optimizer, param_groups
+from advrun.networks import NETWORKS
+from advrun.optim import OptimizerConfig, make_optimizer, param_groups
+from advrun.training.device import resolve_device, seed_everything
+from advrun.training.warm_start import freeze, load_weights
 
 
 def build_envs(
@@ -55,28 +65,23 @@ def build_envs(
 
 
 def build_model(
-    net: NetworkConfig, observation_space: gym.Space, action_space: gym.Space
-) -> ActorCritic:
+    cfg: TrainConfig, observation_space: gym.Space, action_space: gym.Space
+) -> nn.Module:
+    """The network family the algorithm needs (:data:`advrun.networks.NETWORKS`), from
+    ``network.*`` and the env's spaces; without a critic for critic-free estimators."""
+    family = ALGORITHMS[cfg.algo.name].network
+    critic = bool(ESTIMATORS.get(cfg.advantage.name).trait("needs_critic", True))
     try:
-        return build_actor_critic(
-            observation_space,
-            action_space,
-            hidden_sizes=list(net.hidden_sizes),
-            activation=enum_value(net.activation),
-            shared=net.shared,
-            orthogonal_init=net.orthogonal_init,
-            log_std_init=net.log_std_init,
-            kind=enum_value(net.kind),
-            normalize_obs=net.normalize_obs,
-            obs_clip=net.obs_clip,
-        )
+        return NETWORKS[family](observation_space, action_space, cfg.network, critic=critic)
     except ValueError as err:
-        kind = enum_value(net.kind)
+        kind = enum_value(cfg.network.kind)
         raise ConfigError(
             "network.kind" if kind != "mlp" else "env.id",
-            f"the {kind} actor-critic cannot handle this env's spaces ({err}).",
+            f"algo={cfg.algo.name} builds a {family} network, which cannot handle "
+            f"{cfg.env.id}'s spaces with network.kind={kind} ({err}).",
             "use network=nature_cnn only with image envs (e.g. env=atari_pong), and "
-            "network=mlp with Box observations; actions must be Discrete or Box.",
+            "network=mlp with Box observations; algo=dqn needs Discrete actions, the "
+            "policy-gradient algorithms Discrete or Box actions.",
         ) from None
 
 
@@ -89,17 +94,83 @@ def build_optimizer(
 ) -> torch.optim.Optimizer:
     """Optimizer over the trainable parameters; ``loaded`` (names from
     ``init.checkpoint``) learn at ``lr * lr_scale`` (:func:`advrun.optim.param_groups`)."""
-    return make_optimizer(
-        param_groups(model, loaded, lr=opt.lr, lr_scale=lr_scale),
-        name=enum_value(opt.name),
-        lr=opt.lr,
-        weight_decay=opt.weight_decay,
-        eps=opt.eps,
-        betas=list(opt.betas),
-        momentum=opt.momentum,
-        alpha=opt.alpha,
-    )
+    return make_optimizer(param_groups(model, loaded, lr=opt.lr, lr_scale=lr_scale), opt)
 
 
-def build_estimator(adv: AdvantageConfig) -> Callable[..., tuple[torch.Tensor, torch.Tensor]]:
-    return get_estimator(enum_value(adv.name), gamma=adv.gamma, lam=adv.lam, n=adv.n)
+@dataclass
+class RunParts:
+    """A run's components, built from its config."""
+
+    algorithm: Algorithm
+    eval_env: EnvAdapter
+    device: torch.device
+    # Recorder of evaluation videos (eval.video), whose envs eval_env wraps.
+    videos: object | None = None
+
+    def close(self) -> None:
+        self.algorithm.collector.env.close()
+        self.eval_env.close()
+
+
+def build_run(cfg: TrainConfig, run_dir: str) -> RunParts:
+    """Everything :class:`~advrun.training.trainer.Trainer` runs, in the order that
+    keeps a fixed seed reproducible (the model's initialisation draws from torch's
+    global generator after seeding)."""
+    torch.set_num_threads(cfg.torch_threads)
+    seed_everything(cfg.seed)
+    device = resolve_device(enum_value(cfg.device))
+    env_cfg = cfg.env
+    if ESTIMATORS.get(cfg.advantage.name).trait("grouped") and env_cfg.vectorization == "auto":
+        # Identical starts per group need a seed per env, which only the per-env
+        # (sync) path takes; CartPole's native vector env accepts one int seed.
+        env_cfg = dataclasses.replace(env_cfg, vectorization="sync")
+    env = adapt(build_envs(env_cfg, device=device), device)
+    try:
+        videos = None
+        if cfg.eval.video:
+            from advrun.evaluation.video import EvalVideos
+
+            videos = EvalVideos(cfg.env, cfg.eval.episodes, cfg.eval.video_episodes, run_dir)
+            eval_envs = videos.envs
+        else:
+            eval_envs = build_envs(
+                cfg.env, num_envs=cfg.eval.episodes, device=device, training=False
+            )
+        eval_env = adapt(eval_envs, device)
+        model = build_model(cfg, env.single_observation_space, env.single_action_space)
+        loaded = (
+            load_weights(model, cfg.init.checkpoint, parts=list(cfg.init.load))
+            if cfg.init.checkpoint
+            else []
+        )
+        freeze(model, list(cfg.init.freeze))
+        model.to(device)
+        optimizer = build_optimizer(cfg.optimizer, model, loaded=loaded, lr_scale=cfg.init.lr_scale)
+        scaler = (
+            RewardScaler(
+                env.num_envs,
+                gamma=cfg.advantage.gamma,
+                clip=cfg.env.reward_clip,
+                device=env.data_device,
+            )
+            if cfg.env.normalize_reward
+            else None
+        )
+        collector = Collector(env, device, seed=cfg.seed, reward_scaler=scaler)
+        algorithm = ALGORITHMS[cfg.algo.name](
+            Parts(
+                model=model,
+                optimizer=optimizer,
+                collector=collector,
+                algo=cfg.algo,
+                advantage=cfg.advantage,
+                optim=cfg.optimizer,
+                device=device,
+                seed=cfg.seed,
+                total_steps=cfg.total_steps,
+            )
+        )
+    except BaseException:
+        env.close()
+        raise
+    return RunParts(algorithm, eval_env, device, videos)

@@ -1,20 +1,20 @@
-"""Evaluation: play the (by default deterministic) policy on dedicated vector envs.
+"""Evaluation: play a policy on dedicated vector envs, one episode per sub-env.
 
-One sub-env per episode; each contributes its first complete episode, so N episodes
-cost about one episode's worth of batched forward passes. The training envs are never
-touched, so evaluation does not perturb the training trajectory.
+Each sub-env contributes its first complete episode, so N episodes cost about one
+episode's worth of batched forward passes. The training envs are never touched, so
+evaluation does not perturb the training trajectory. The envs sit behind the same
+:class:`~advrun.collect.adapters.EnvAdapter` as training (numpy or torch at the edge).
 """
 
 from __future__ import annotations
 
-import gymnasium as gym
+from collections.abc import Callable
+
 import numpy as np
 import torch
+from torch import Tensor, nn
 
-from advrun.collect.actions import EnvActions
-from advrun.envs.torch_envs import TorchVectorEnv
-from advrun.networks import ActorCritic
-from advrun.training.rollout import check_env_output, reset_envs, step_envs
+from advrun.collect.adapters import EnvAdapter
 
 # Safety valve for envs without a time limit.
 MAX_EVAL_STEPS = 100_000
@@ -22,35 +22,28 @@ MAX_EVAL_STEPS = 100_000
 
 @torch.no_grad()
 def evaluate(
-    model: ActorCritic,
-    envs: gym.vector.VectorEnv,
+    policy: Callable[[Tensor], Tensor],
+    env: EnvAdapter,
     *,
     seed: int,
-    device: torch.device,
-    deterministic: bool = True,
+    module: nn.Module | None = None,
 ) -> np.ndarray:
-    """Return the undiscounted return of one episode per sub-env of ``envs``."""
-    n = envs.num_envs
-    # Torch-native envs take and return tensors on the device; gymnasium's take numpy.
-    native = isinstance(envs, TorchVectorEnv)
-    to_env_action = EnvActions(envs, device, native=native)
-    obs, _ = reset_envs(envs, seed)
-    returns = np.zeros(n, dtype=np.float64)
-    finished = np.zeros(n, dtype=bool)
-    was_training = model.training
-    model.eval()
+    """The undiscounted return of one episode per sub-env of ``env``, playing
+    ``policy(obs) -> actions``. ``module`` (the policy's network) is put in eval mode
+    meanwhile."""
+    obs = env.reset(seed)
+    n = env.num_envs
+    returns = torch.zeros(n, dtype=torch.float64, device=env.data_device)
+    finished = torch.zeros(n, dtype=torch.bool, device=env.data_device)
+    was_training = module.training if module is not None else False
+    if module is not None:
+        module.eval()
     try:
-        for step in range(MAX_EVAL_STEPS):
-            x = torch.as_tensor(obs, dtype=torch.float32, device=device)
-            action, _, _ = model.act(x, deterministic=deterministic)
-            obs, reward, term, trunc, _ = step_envs(envs, to_env_action(action))
-            if native:
-                reward, term, trunc = (x.cpu().numpy() for x in (reward, term, trunc))
-            else:
-                check_env_output(np.asarray(obs), np.asarray(reward), step)
-            returns += np.where(finished, 0.0, reward)
-            finished |= np.logical_or(term, trunc)
-            if finished.all():
+        for _ in range(MAX_EVAL_STEPS):
+            obs, reward, term, trunc = env.step(policy(obs))
+            returns += torch.where(finished, 0.0, reward)
+            finished |= term | trunc
+            if bool(finished.all()):
                 break
         else:
             raise RuntimeError(
@@ -58,5 +51,6 @@ def evaluate(
                 "set env.max_episode_steps"
             )
     finally:
-        model.train(was_training)
-    return returns
+        if module is not None:
+            module.train(was_training)
+    return returns.cpu().numpy()

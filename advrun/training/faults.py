@@ -49,11 +49,11 @@ class RunFailed(RuntimeError):
 
 
 def non_finite(metrics: dict[str, float], model: torch.nn.Module) -> str | None:
-    """Name of the first non-finite loss term, parameter or buffer (observation
-    statistics), or None if all are finite."""
-    for key in ("policy_loss", "value_loss", "entropy"):
-        if key in metrics and not math.isfinite(metrics[key]):
-            return f"losses/{key} = {metrics[key]}"
+    """Name of the first non-finite loss (a ``losses/`` metric), parameter or buffer
+    (observation statistics), or None if all are finite."""
+    for key, value in metrics.items():
+        if key.startswith("losses/") and not math.isfinite(value):
+            return f"{key} = {value}"
     tensors = [t for t in (*model.parameters(), *model.buffers()) if t.is_floating_point()]
     if not torch.isfinite(torch.stack([t.detach().abs().sum() for t in tensors]).sum()):
         named = (*model.named_parameters(), *model.named_buffers())

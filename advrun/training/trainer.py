@@ -1,7 +1,10 @@
-"""The training loop: collect → estimate advantages → update → log → evaluate → save.
+"""The training loop every run shares: iterate the algorithm -> log -> evaluate ->
+save, from the first step to the last write, with signals, faults and the summary.
 
-Reads top to bottom like a single-file script, but every step calls a tested
-component. Everything the run writes goes under ``run_dir``::
+What is specific to one RL family (collecting, estimating, updating, its schedules and
+metrics) is the :class:`~advrun.algos.Algorithm`'s; this loop only asks it to
+``iterate`` within the remaining step budget, to ``act`` for evaluation, and for its
+``state_dict``. Everything the run writes goes under ``run_dir``::
 
     run_dir/events.out.tfevents.*    TensorBoard scalars + HParams
     run_dir/checkpoints/last.pt      latest state (atomic), enough to resume exactly
@@ -11,7 +14,7 @@ component. Everything the run writes goes under ``run_dir``::
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import logging
 import math
 import time
@@ -20,22 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
-from advrun.advantages import normalize
-from advrun.algos import UPDATES
-from advrun.collect.reward_scale import RewardScaler
-from advrun.config.containers import config_container, enum_value, flat_hparams
-from advrun.config.schema import AlgoConfig, TrainConfig
-from advrun.envs.torch_envs import TorchVectorEnv
-from advrun.evaluation.video import EvalVideos
-from advrun.optim import anneal, lr_at, set_lr
+from advrun.algos import Iteration
+from advrun.config.containers import config_container, flat_hparams
+from advrun.config.schema import TrainConfig
 from advrun.storage.atomic import atomic_write_json, remove_stale_temps
 from advrun.storage.checkpoint import rng_state, save_checkpoint, set_rng_state
 from advrun.storage.tb import TensorBoardLogger
-from advrun.training.batching import to_batch
-from advrun.training.builders import build_envs, build_estimator, build_model, build_optimizer
-from advrun.training.device import resolve_device, seed_everything
+from advrun.training.builders import build_run
 from advrun.training.early_stop import EarlyStopper
 from advrun.training.evaluate import evaluate
 from advrun.training.faults import (
@@ -47,14 +42,11 @@ from advrun.training.faults import (
     non_finite,
 )
 from advrun.training.progress import Progress
-from advrun.training.rollout import Rollout, RolloutCollector
-from advrun.training.rollout_torch import TorchRolloutCollector
 from advrun.training.signals import StopSignals
-from advrun.training.warm_start import freeze, load_weights
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Interrupted", "Trainer", "config_container", "flat_hparams", "to_batch"]
+__all__ = ["Interrupted", "Trainer"]
 
 # Metrics of the HParams tab, written at the run's final step.
 HPARAM_METRICS = ("hparams/final_eval_return", "hparams/best_eval_return")
@@ -82,59 +74,13 @@ class Trainer:
         self.cfg = cfg
         self.run_dir = Path(run_dir)
         self.ckpt_dir = self.run_dir / "checkpoints"
-        torch.set_num_threads(cfg.torch_threads)
-        seed_everything(cfg.seed)
-        self.device = resolve_device(enum_value(cfg.device))
         self.container = config_container(cfg)
-
-        self.envs = build_envs(cfg.env, device=self.device)
-        self.videos = (
-            EvalVideos(cfg.env, cfg.eval.episodes, cfg.eval.video_episodes, self.run_dir)
-            if cfg.eval.video
-            else None
-        )
-        self.eval_envs = (
-            self.videos.envs
-            if self.videos
-            else build_envs(cfg.env, num_envs=cfg.eval.episodes, device=self.device, training=False)
-        )
-        self.model = build_model(
-            cfg.network, self.envs.single_observation_space, self.envs.single_action_space
-        )
-        loaded = (
-            load_weights(self.model, cfg.init.checkpoint, parts=list(cfg.init.load))
-            if cfg.init.checkpoint
-            else []
-        )
-        self.frozen = freeze(self.model, list(cfg.init.freeze))
-        self.model.to(self.device)
-        self.optimizer = build_optimizer(
-            cfg.optimizer, self.model, loaded=loaded, lr_scale=cfg.init.lr_scale
-        )
-        self.estimator = build_estimator(cfg.advantage)
-        self.update_fn = UPDATES[enum_value(cfg.algo.name)]
-        self.generator = torch.Generator().manual_seed(cfg.seed)
-        collector_cls = (
-            TorchRolloutCollector if isinstance(self.envs, TorchVectorEnv) else RolloutCollector
-        )
-        native = collector_cls is TorchRolloutCollector
-        scaler = (
-            RewardScaler(
-                self.envs.num_envs,
-                gamma=cfg.advantage.gamma,
-                clip=cfg.env.reward_clip,
-                device=self.device if native else "cpu",  # numpy rewards live on the host
-            )
-            if cfg.env.normalize_reward
-            else None
-        )
-        self.collector = collector_cls(self.envs, self.device, seed=cfg.seed, reward_scaler=scaler)
+        self.parts = build_run(cfg, str(self.run_dir))
+        self.algorithm = self.parts.algorithm
         self.stopper = EarlyStopper(
             cfg.early_stop.target_return, cfg.early_stop.patience, cfg.early_stop.min_delta
         )
-
-        self.batch_steps = cfg.algo.rollout_steps * self.envs.num_envs
-        self.num_updates = max(1, math.ceil(cfg.total_steps / self.batch_steps))
+        self.num_envs = self.algorithm.collector.num_envs
         self.update = 0
         self.global_step = 0
         self.best_return = -math.inf
@@ -150,17 +96,21 @@ class Trainer:
         # What resumes changed ({"step", "changes": {key: [old, new]}} per resume).
         self.config_history: list[dict[str, Any]] = []
         self._start = time.perf_counter()
-        if resume_state is not None:
-            self._load_state(resume_state)
-            if config_changes:
-                self.config_history.append(
-                    {"step": self.global_step, "changes": dict(config_changes)}
-                )
-        # purge_step hides any points an interrupted session logged after last.pt,
-        # so a resumed curve has neither duplicates nor gaps.
-        self.tb = TensorBoardLogger(
-            str(self.run_dir), purge_step=self.global_step + 1 if resume_state else None
-        )
+        try:
+            if resume_state is not None:
+                self._load_state(resume_state)
+                if config_changes:
+                    self.config_history.append(
+                        {"step": self.global_step, "changes": dict(config_changes)}
+                    )
+            # purge_step hides any points an interrupted session logged after last.pt,
+            # so a resumed curve has neither duplicates nor gaps.
+            self.tb = TensorBoardLogger(
+                str(self.run_dir), purge_step=self.global_step + 1 if resume_state else None
+            )
+        except BaseException:
+            self.parts.close()
+            raise
         if resume_state is None:
             # Declared once per run (a resumed run already has them): the HParams tab
             # then shows one session per run, whatever the number of resumes.
@@ -169,8 +119,7 @@ class Trainer:
     # -- state ---------------------------------------------------------------------
     def _state(self) -> dict[str, Any]:
         return {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
+            **self.algorithm.state_dict(),
             "update": self.update,
             "global_step": self.global_step,
             "best_return": self.best_return,
@@ -182,8 +131,6 @@ class Trainer:
             "elapsed": self._elapsed(),
             "stopper": self.stopper.state_dict(),
             "rng": rng_state(),
-            "generator": self.generator.get_state(),
-            "collector": self.collector.state_dict(),
             "completed": self.completed,
             "stop_reason": self.stop_reason,
             "config_history": self.config_history,
@@ -191,8 +138,7 @@ class Trainer:
         }
 
     def _load_state(self, state: dict[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        self.exact_resume = self.algorithm.load_state_dict(state)
         self.update = state["update"]
         self.global_step = state["global_step"]
         self.best_return = state["best_return"]
@@ -205,15 +151,14 @@ class Trainer:
         self.elapsed_before = state["elapsed"]
         self.stopper.load_state_dict(state["stopper"])
         set_rng_state(state["rng"])
-        self.generator.set_state(state["generator"])
         self.config_history = list(state.get("config_history", []))
         # A completed run that is resumed has had its total_steps raised: it goes on.
         self.completed = False
-        self.exact_resume = self.collector.load_state_dict(state["collector"])
         if not self.exact_resume:
             log.warning(
-                "%s keeps state advrun cannot checkpoint; the resumed run starts fresh "
-                "episodes, so it is not bit-identical to an uninterrupted one.",
+                "%s keeps state advrun cannot checkpoint (the env's own state, or a replay "
+                "buffer over the size cap); the resumed run is not bit-identical to an "
+                "uninterrupted one.",
                 self.cfg.env.id,
             )
 
@@ -230,57 +175,7 @@ class Trainer:
         remove_stale_temps(self.ckpt_dir)
         save_checkpoint(self.ckpt_dir / name, state)
 
-    # -- pieces of one iteration -------------------------------------------------
-    def _algo_now(self) -> AlgoConfig:
-        """The algo config for this update: ``clip_coef`` annealed by ``clip_schedule``
-        over the same progress fraction as the learning rate."""
-        algo = self.cfg.algo
-        if enum_value(algo.clip_schedule) == "constant":
-            return algo
-        clip = anneal(
-            self.update / self.num_updates,
-            start=algo.clip_coef,
-            schedule=enum_value(algo.clip_schedule),
-        )
-        return dataclasses.replace(algo, clip_coef=clip)
-
-    def _learn(self, rollout: Rollout) -> dict[str, float]:
-        advantages, returns = self.estimator(
-            rollout.rewards,
-            rollout.values,
-            rollout.next_values,
-            rollout.terminated,
-            rollout.done,
-        )
-        batch = to_batch(rollout, advantages, returns)
-        if self.cfg.advantage.normalize and len(batch) > 1:
-            batch.advantages = normalize(batch.advantages)
-        algo = self._algo_now()
-        metrics = self.update_fn(
-            self.model,
-            self.optimizer,
-            batch,
-            algo,
-            self.cfg.optimizer.max_grad_norm,
-            self.generator,
-        )
-        if algo is not self.cfg.algo:
-            metrics["clip_coef"] = algo.clip_coef
-        return metrics
-
-    def _update_obs_norm(self, rollout: Rollout) -> None:
-        """Merge this iteration's real observations into the running obs statistics.
-
-        Runs after the update, so acting and learning within one iteration see the
-        same normalisation (PPO's first ratio is exactly 1); dummy reset rows are
-        left out. The stats are model buffers: checkpoints and eval carry them."""
-        norm = getattr(self.model, "obs_norm", None)
-        if norm is None:
-            return
-        t, n = rollout.valid.shape
-        obs = rollout.obs.reshape(t * n, *rollout.obs.shape[2:])
-        norm.update(obs[rollout.valid.reshape(-1)])
-
+    # -- faults ----------------------------------------------------------------------
     def _last_good(self) -> str:
         last = self.ckpt_dir / "last.pt"
         return f"{last}" if last.exists() else "none (no checkpoint was written yet)"
@@ -305,7 +200,7 @@ class Trainer:
         )
 
     def _check_finite(self, metrics: dict[str, float]) -> None:
-        bad = non_finite(metrics, self.model)
+        bad = non_finite(metrics, self.algorithm.model)
         if bad is not None:
             self._diverged(bad)
 
@@ -320,20 +215,21 @@ class Trainer:
             f"resume={self.run_dir}"
         ) from None
 
+    # -- evaluation and logging ------------------------------------------------------
     def _evaluate(self) -> float:
         start = time.perf_counter()
+        policy = functools.partial(self.algorithm.act, deterministic=self.cfg.eval.deterministic)
         try:
             returns = evaluate(
-                self.model,
-                self.eval_envs,
+                policy,
+                self.parts.eval_env,
                 seed=self.cfg.seed + 10_000 + self.eval_count,
-                device=self.device,
-                deterministic=self.cfg.eval.deterministic,
+                module=self.algorithm.model,
             )
         except NonFiniteEnvOutput as err:
             self._env_fault(err, self.global_step)
-        if self.videos is not None:
-            self.videos.save(self.global_step, self.tb.writer)
+        if self.parts.videos is not None:
+            self.parts.videos.save(self.global_step, self.tb.writer)
         self.eval_count += 1
         mean, std = float(returns.mean()), float(returns.std())
         self.tb.scalars(
@@ -352,31 +248,13 @@ class Trainer:
     def _due(step: int, prev: int, interval: int) -> bool:
         return interval > 0 and step // interval > prev // interval
 
-    def _log(
-        self,
-        metrics: dict[str, float],
-        lr: float,
-        sps: float,
-        returns: list[float],
-        lengths: list[int],
-    ) -> None:
-        charts = {"clip_coef"}  # schedule values, not losses
-        scalars = {
-            f"{'charts' if k in charts else 'losses'}/{k}": v
-            for k, v in metrics.items()
-            if k != "updates"
-        }
-        scalars.update({"charts/SPS": sps, "charts/learning_rate": lr})
-        if returns:
-            scalars["charts/episodic_return"] = float(np.mean(returns))
-            scalars["charts/episodic_length"] = float(np.mean(lengths))
+    def _log(self, it: Iteration, sps: float) -> None:
+        scalars = dict(it.metrics)
+        scalars["charts/SPS"] = sps
+        if it.episodes.returns:
+            scalars["charts/episodic_return"] = float(np.mean(it.episodes.returns))
+            scalars["charts/episodic_length"] = float(np.mean(it.episodes.lengths))
         self.tb.scalars(scalars, self.global_step)
-
-    def _rollout_steps(self) -> int:
-        """Rows of the next rollout: ``algo.rollout_steps``, cut for the last one so the
-        run stops within ``env.num_envs - 1`` steps of ``total_steps`` (not a batch)."""
-        remaining = self.cfg.total_steps - self.global_step
-        return max(1, min(self.cfg.algo.rollout_steps, math.ceil(remaining / self.envs.num_envs)))
 
     # -- the loop --------------------------------------------------------------
     def run(self, signals: StopSignals | None = None) -> float:
@@ -424,30 +302,22 @@ class Trainer:
         try:
             while self.global_step < cfg.total_steps:
                 self._stop_if_asked(signals)  # e.g. a signal while the envs were built
-                lr = lr_at(
-                    self.update / self.num_updates,
-                    base_lr=cfg.optimizer.lr,
-                    schedule=enum_value(cfg.optimizer.schedule),
-                    min_lr_ratio=cfg.optimizer.min_lr_ratio,
-                )
-                set_lr(self.optimizer, lr)
-                steps = self._rollout_steps()
                 try:
-                    rollout, episodes = self.collector.collect(self.model, steps)
+                    it = self.algorithm.iterate(
+                        cfg.total_steps - self.global_step, self.global_step / cfg.total_steps
+                    )
                 except NonFiniteEnvOutput as err:
-                    self._env_fault(err, self.global_step + (err.row + 1) * self.envs.num_envs)
-                metrics = self._learn(rollout)
-                self._update_obs_norm(rollout)
+                    self._env_fault(err, self.global_step + (err.row + 1) * self.num_envs)
                 prev_step = self.global_step
-                self.global_step += steps * self.envs.num_envs
+                self.global_step += it.steps
                 self.update += 1
-                self._check_finite(metrics)
-                recent.extend(episodes.returns)
+                self._check_finite(it.metrics)
+                recent.extend(it.episodes.returns)
 
                 sps = self._train_sps()
                 last = self.global_step >= cfg.total_steps
                 if self.update % cfg.log_interval == 0 or last:
-                    self._log(metrics, lr, sps, episodes.returns, episodes.lengths)
+                    self._log(it, sps)
                 progress.update(self.global_step, sps, float(np.mean(recent)) if recent else None)
 
                 evaluate_now = self._due(self.global_step, prev_step, cfg.eval.interval)
@@ -533,7 +403,7 @@ class Trainer:
         return self.last_eval[0]
 
     def close(self) -> None:
-        for closable in (self.tb, self.envs, self.eval_envs):
+        for closable in (self.tb, self.parts):
             try:
                 closable.close()
             except Exception as err:  # closing must not hide the fault that got us here

@@ -52,10 +52,15 @@ def test_console_script_train_help_lists_groups(tmp_path: Path) -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    groups = proc.stdout.split("== Configuration groups ==", 1)[1].split("== Config ==", 1)[0]
-    listed = {line.split(":", 1)[0].strip() for line in groups.splitlines() if ":" in line}
+    groups = proc.stdout.split("== Choices ==", 1)[1].split("== Config", 1)[0]
+    listed = {line.split("=", 1)[0].strip() for line in groups.splitlines() if "=" in line}
     assert set(GROUPS) <= listed
     assert "cartpole" in groups and "gae" in groups
+    # the registry-backed groups list every registered option with its summary
+    from advrun.algos import ALGORITHMS
+
+    for entry in ALGORITHMS:
+        assert f"    {entry.name:<12} {entry.summary}" in groups
     assert list(tmp_path.iterdir()) == []  # --help writes nothing
 
 

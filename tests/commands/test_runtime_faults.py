@@ -18,7 +18,7 @@ import pytest
 import torch
 
 import advrun.storage.atomic as atomic_mod
-import advrun.training.trainer as trainer_mod
+from advrun.algos import PPO
 
 ADVRUN = str(Path(sys.executable).with_name("advrun"))
 
@@ -143,7 +143,7 @@ def test_out_of_memory(cli, tmp_path: Path, capsys, monkeypatch) -> None:
     def update(*args, **kwargs):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
 
-    monkeypatch.setitem(trainer_mod.UPDATES, "ppo", update)
+    monkeypatch.setattr(PPO, "update", update)
     code = _exit_code(cli, ["train", *FLAKY, f"hydra.run.dir={run_dir}"])
     err = capsys.readouterr().err
     assert code == 1, err

@@ -21,6 +21,8 @@ from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 from omegaconf.errors import OmegaConfBaseException
 
+from advrun.advantages import GAEConfig
+from advrun.algos import PPOConfig
 from advrun.config import (
     ConfigError,
     TrainConfig,
@@ -30,6 +32,7 @@ from advrun.config import (
     validate,
 )
 from advrun.config.validate import MAX_SEED
+from advrun.optim import AdamConfig
 
 
 def _schema_keys(cls: type, prefix: str = "") -> Iterator[str]:
@@ -42,7 +45,16 @@ def _schema_keys(cls: type, prefix: str = "") -> Iterator[str]:
             yield f"{prefix}{f.name}"
 
 
-KEYS = sorted(_schema_keys(TrainConfig))
+# The component sections are typed by the chosen component's config; the default run
+# composes PPO, GAE and Adam, so those are the keys an override can hit.
+KEYS = sorted(
+    [
+        *_schema_keys(TrainConfig),
+        *_schema_keys(PPOConfig, "algo."),
+        *_schema_keys(GAEConfig, "advantage."),
+        *_schema_keys(AdamConfig, "optimizer."),
+    ]
+)
 GROUPS = ["env", "network", "advantage", "optimizer", "algo", "experiment"]
 UNKNOWN_KEYS = ["advantage.gama", "foo", "env.idd", "network.depth", "algo.lr", "hydra_x"]
 
@@ -127,28 +139,38 @@ def _check_ranges(c: TrainConfig) -> None:
         return x is None or math.isfinite(x)
 
     assert 0.0 <= c.advantage.gamma <= 1.0
-    assert 0.0 <= c.advantage.lam <= 1.0
-    assert c.advantage.n >= 1
-    assert math.isfinite(c.optimizer.lr) and c.optimizer.lr > 0
-    assert math.isfinite(c.optimizer.eps) and c.optimizer.eps > 0
-    assert math.isfinite(c.optimizer.weight_decay) and c.optimizer.weight_decay >= 0
-    assert 0.0 <= c.optimizer.min_lr_ratio <= 1.0
-    assert 0.0 <= c.optimizer.momentum < 1.0
-    assert len(c.optimizer.betas) == 2 and all(0.0 <= b < 1.0 for b in c.optimizer.betas)
-    assert c.optimizer.max_grad_norm is None or (
-        math.isfinite(c.optimizer.max_grad_norm) and c.optimizer.max_grad_norm > 0
-    )
+    for name, low in (("lam", 0.0), ("rho_bar", 0.0), ("c_bar", 0.0)):
+        if hasattr(c.advantage, name):
+            assert getattr(c.advantage, name) >= low
+    if hasattr(c.advantage, "n"):
+        assert c.advantage.n >= 1
+    opt = c.optimizer
+    assert math.isfinite(opt.lr) and opt.lr > 0
+    assert math.isfinite(opt.weight_decay) and opt.weight_decay >= 0
+    assert 0.0 <= opt.min_lr_ratio <= 1.0
+    if hasattr(opt, "eps"):
+        assert math.isfinite(opt.eps) and opt.eps > 0
+    if hasattr(opt, "momentum"):
+        assert 0.0 <= opt.momentum < 1.0
+    if hasattr(opt, "betas"):
+        assert len(opt.betas) == 2 and all(0.0 <= b < 1.0 for b in opt.betas)
+    assert opt.max_grad_norm is None or (math.isfinite(opt.max_grad_norm) and opt.max_grad_norm > 0)
     assert c.env.num_envs >= 1
     assert c.env.max_episode_steps is None or c.env.max_episode_steps >= 1
     assert finite(c.env.target_return)
     assert all(h >= 1 for h in c.network.hidden_sizes)
     assert math.isfinite(c.network.log_std_init)
-    assert c.algo.rollout_steps >= 1 and c.algo.epochs >= 1 and c.algo.minibatches >= 1
-    assert c.algo.minibatches <= c.algo.rollout_steps * c.env.num_envs
-    assert math.isfinite(c.algo.clip_coef) and c.algo.clip_coef > 0
-    assert math.isfinite(c.algo.value_coef) and c.algo.value_coef >= 0
-    assert math.isfinite(c.algo.entropy_coef) and c.algo.entropy_coef >= 0
-    assert finite(c.algo.value_clip) and finite(c.algo.target_kl)
+    algo = c.algo
+    if hasattr(algo, "rollout_steps"):
+        assert algo.rollout_steps >= 1
+        assert math.isfinite(algo.value_coef) and algo.value_coef >= 0
+        assert math.isfinite(algo.entropy_coef) and algo.entropy_coef >= 0
+        assert finite(algo.value_clip)
+    if hasattr(algo, "minibatches"):
+        assert algo.epochs >= 1 and algo.minibatches >= 1
+        assert algo.minibatches <= algo.rollout_steps * c.env.num_envs
+        assert math.isfinite(algo.clip_coef) and algo.clip_coef > 0
+        assert finite(algo.target_kl)
     assert c.total_steps >= 1
     assert c.eval.interval >= 0 and c.eval.episodes >= 1
     assert c.checkpoint_interval >= 0

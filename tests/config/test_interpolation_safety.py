@@ -39,6 +39,7 @@ ALLOWED = {
     "oc.select",
     "now",
     "advrun.run_tag",  # returns a constant string; takes no input
+    "advrun.choices",  # the --help listing from the registries; takes no input
     "hydra",
     "python_version",  # Hydra's: returns the interpreter's version string
     "ray_pkg_version",  # hydra-ray-launcher's: returns an installed package's version

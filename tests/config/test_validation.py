@@ -18,9 +18,15 @@ OUT_OF_RANGE = [
     (["advantage.gamma=1.5"], "advantage.gamma"),
     (["advantage.gamma=-0.1"], "advantage.gamma"),
     (["advantage.lam=2"], "advantage.lam"),
+    (["advantage=vtrace", "advantage.rho_bar=0"], "advantage.rho_bar"),
+    (["advantage=grpo", "advantage.group_size=3"], "advantage.group_size"),  # 8 envs
     (["optimizer.lr=0"], "optimizer.lr"),
     (["optimizer.lr=-1"], "optimizer.lr"),
-    (["advantage.n=0"], "advantage.n"),
+    (["advantage=nstep", "advantage.n=0"], "advantage.n"),
+    (["optimizer=sgd", "optimizer.momentum=1.5"], "optimizer.momentum"),
+    (["algo=dqn", "algo.tau=0"], "algo.tau"),
+    (["algo=dqn", "algo.operator=bogus"], "algo.operator"),
+    (["network.activation=bogus"], "network.activation"),
     (["env.num_envs=0"], "env.num_envs"),
     (["algo.rollout_steps=2", "env.num_envs=2", "algo.minibatches=5"], "algo.minibatches"),
     (["eval.episodes=0"], "eval.episodes"),
@@ -56,9 +62,11 @@ def test_out_of_range_raises_config_error(compose_train, overrides, key) -> None
 
 
 def test_valid_edges_are_accepted(compose_train) -> None:
-    cfg = compose_train(["advantage.gamma=1.0", "advantage.lam=0", "advantage.n=1"])
+    cfg = compose_train(["advantage.gamma=1.0", "advantage.lam=0"])
     config = to_train_config(cfg)
     assert config.advantage.gamma == 1.0
+    config = to_train_config(compose_train(["advantage=nstep", "advantage.n=1"]))
+    assert config.advantage.n == 1
 
 
 def test_wrong_type_fails_at_composition(compose_train) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from advrun.collect.adapters import adapt
 from advrun.config.schema import EnvConfig
 from advrun.evaluation.episodes import EpisodeTracker
 from advrun.evaluation.video import EpisodeRecorder, EvalVideos, make_recording_envs
@@ -47,9 +48,17 @@ def _model(envs) -> torch.nn.Module:
     )
 
 
+CPU = torch.device("cpu")
+
+
+def _greedy(model):
+    return lambda obs: model.act(obs, deterministic=True)[0]
+
+
 def test_recorder_keeps_the_first_k_episodes_with_their_terminal_frame() -> None:
     envs = EpisodeTracker(EpisodeRecorder(make_recording_envs(EnvConfig(id="CartPole-v1"), 4), 2))
-    returns = evaluate(_model(envs), envs, seed=0, device=torch.device("cpu"))
+    model = _model(envs)
+    returns = evaluate(_greedy(model), adapt(envs, CPU), seed=0, module=model)
     frames = envs.env.frames
     assert len(frames) == 2  # sub-envs 0 and 1 of 4
     # reset frame + one per step up to and including the terminal step:
@@ -103,7 +112,7 @@ def test_trainer_glue_saves_each_evaluation_with_its_step(tmp_path: Path) -> Non
     model = _model(videos.envs)
     writer = SummaryWriter(str(tmp_path))
     for step in (100, 200):
-        evaluate(model, videos.envs, seed=step, device=torch.device("cpu"))
+        evaluate(_greedy(model), adapt(videos.envs, CPU), seed=step, module=model)
         (path,) = videos.save(step, writer)
         assert path == tmp_path / "videos" / f"eval-step{step:09d}-episode0.mp4"
     writer.close()

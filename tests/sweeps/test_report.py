@@ -46,7 +46,7 @@ def test_report_table_iqm_and_png(sweep: Path, capsys, tmp_path: Path) -> None:
     assert len(finals) == 4
     assert finals == sorted(finals, reverse=True)  # best final return first
     assert "failed" in rows[-1] and "advantage.gamma=7" in rows[-1]
-    assert "outside [0, 1]" in out  # the failure's error under its row
+    assert "must be in [0, 1]" in out  # the failure's error under its row
     assert "IQM of final eval return by advantage" in out
     assert "advantage=gae" in out and "advantage=mc" in out
     # gamma=7 is in the default group (gae) but failed: it has no score.

@@ -35,17 +35,16 @@ def test_constant_clip_is_not_logged_as_a_schedule(train_run, tmp_path: Path) ->
 
 def test_scheduled_clip_reaches_the_update(train_run, tmp_path: Path, monkeypatch) -> None:
     """The clip the PPO update computes its loss with is the annealed one."""
-    from advrun.algos import UPDATES
-    from advrun.config.schema import AlgoName
+    import advrun.algos.ppo as ppo_mod
 
     seen: list[float] = []
-    real = UPDATES[AlgoName.ppo.value]
+    real = ppo_mod.ppo_epochs
 
-    def spy(model, optimizer, batch, algo, max_grad_norm, generator):
-        seen.append(algo.clip_coef)
-        return real(model, optimizer, batch, algo, max_grad_norm, generator)
+    def spy(*args, **kwargs):
+        seen.append(kwargs["clip_coef"])
+        return real(*args, **kwargs)
 
-    monkeypatch.setitem(UPDATES, AlgoName.ppo.value, spy)
+    monkeypatch.setattr(ppo_mod, "ppo_epochs", spy)
     train_run(tmp_path / "spy", algo__clip_coef=0.1, algo__clip_schedule="cosine")
     assert seen == pytest.approx([anneal(u / 4, start=0.1, schedule="cosine") for u in range(4)])
     assert seen[0] == pytest.approx(0.1) and seen[-1] < seen[0]

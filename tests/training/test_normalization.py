@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 import torch
 
+from advrun.collect.adapters import adapt
+from advrun.collect.collector import Collector
 from advrun.commands.evaluate import evaluate_checkpoint
 from advrun.config.schema import EvalCommandConfig
 from advrun.networks import build_actor_critic
-from advrun.training.rollout import RolloutCollector
 
 NORM = {"network.normalize_obs": "true", "env.normalize_reward": "true"}
 
@@ -105,8 +106,14 @@ def test_uint8_observations_stay_uint8_in_rollouts() -> None:
         orthogonal_init=True,
         log_std_init=0.0,
     )
-    collector = RolloutCollector(envs, torch.device("cpu"), seed=0)
-    rollout, stats = collector.collect(model, 12)
+    collector = Collector(adapt(envs, torch.device("cpu")), torch.device("cpu"), seed=0)
+
+    def policy(obs):
+        action, log_prob, value = model.act(obs)
+        return action, {"log_probs": log_prob, "values": value}
+
+    rollout = collector.collect(policy, 12)
+    stats = rollout.episodes
     assert rollout.obs.dtype == torch.uint8 and rollout.obs.shape == (12, 3, 2, 6, 6)
     assert collector.state_dict()["next_obs"].dtype == torch.uint8
     assert stats.returns == [5.0] * 6

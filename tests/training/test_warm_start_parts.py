@@ -12,9 +12,8 @@ import torch
 from gymnasium import spaces
 
 from advrun.config.errors import ConfigError
-from advrun.config.schema import OptimizerConfig
 from advrun.networks import ActorCritic, build_actor_critic
-from advrun.optim import param_groups, set_lr
+from advrun.optim import AdamConfig, SGDConfig, param_groups, set_lr
 from advrun.storage.checkpoint import save_checkpoint
 from advrun.training.builders import build_optimizer
 from advrun.training.warm_start import freeze, load_weights
@@ -100,7 +99,7 @@ def test_freeze_with_load_and_lr_scale_param_groups(source) -> None:
     model = _net(CONTINUOUS, seed=1)
     loaded = load_weights(model, path, parts=TRUNKS)
     frozen = freeze(model, ["actor_trunk"])
-    opt = build_optimizer(OptimizerConfig(lr=3e-4), model, loaded=loaded, lr_scale=0.1)
+    opt = build_optimizer(AdamConfig(lr=3e-4), model, loaded=loaded, lr_scale=0.1)
     names = {id(p): n for n, p in model.named_parameters()}
     groups = {
         g["name"]: (g["lr"], sorted(names[id(p)] for p in g["params"])) for g in opt.param_groups
@@ -116,7 +115,7 @@ def test_freeze_with_load_and_lr_scale_param_groups(source) -> None:
 
     for _ in range(3):
         obs = torch.randn(32, 8)
-        log_prob, entropy, value = model.evaluate(obs, torch.randn(32, 2))
+        log_prob, entropy, value = model.evaluate_actions(obs, torch.randn(32, 2))
         loss = -(log_prob.mean() + entropy.mean()) + value.square().mean()
         opt.zero_grad()
         loss.backward()
@@ -136,7 +135,7 @@ def test_loaded_parameters_move_lr_scale_times_as_far() -> None:
     for p in model.parameters():
         torch.nn.init.zeros_(p)
     opt = build_optimizer(
-        OptimizerConfig(name="sgd", lr=0.5), model, loaded=["trunk.weight"], lr_scale=0.1
+        SGDConfig(lr=0.5, momentum=0.0), model, loaded=["trunk.weight"], lr_scale=0.1
     )
     (model.head.weight + model.trunk.weight).sum().backward()
     opt.step()

@@ -13,11 +13,16 @@ Notation: ``Q`` the online network, ``Q~`` the target network (Mnih et al. 2015)
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from advrun.registry import Registry
+
 __all__ = [
+    "OPERATORS",
     "TD_LOSSES",
     "action_gap",
     "advantage_learning",
@@ -27,8 +32,14 @@ __all__ = [
     "td_loss",
 ]
 
-TD_LOSSES: tuple[str, ...] = ("huber", "mse")
-"""Names accepted by :func:`td_loss`."""
+TD_LOSSES: Registry[Callable[[Tensor, Tensor], Tensor]] = Registry("TD loss", "algo.loss")
+"""Losses :func:`td_loss` accepts (``huber``, ``mse``)."""
+
+Operator = Callable[[Tensor, Tensor, Tensor, Tensor, float, Tensor], Tensor]
+"""``(target, q_target_s, q_target_next, actions, alpha, next_terminated) -> target'``."""
+
+OPERATORS: Registry[Operator] = Registry("target operator", "algo.operator")
+"""The target operators ``algo.operator`` chooses among (``bellman``, ``al``, ``pal``)."""
 
 
 def _check_q(q: Tensor, name: str) -> None:
@@ -174,8 +185,54 @@ def td_loss(q_sa: Tensor, target: Tensor, kind: str = "huber") -> Tensor:
             f"q_sa {tuple(q_sa.shape)} and target {tuple(target.shape)} must have the same shape"
         )
     name = str(getattr(kind, "value", kind))  # a str Enum member from a config works too
-    if name == "huber":
-        return F.smooth_l1_loss(q_sa, target, beta=1.0)
-    if name == "mse":
-        return 0.5 * F.mse_loss(q_sa, target)
-    raise ValueError(f"unknown td loss {name!r}; expected one of {TD_LOSSES}")
+    if name not in TD_LOSSES:
+        raise ValueError(f"unknown td loss {name!r}; expected one of {tuple(TD_LOSSES.names())}")
+    return TD_LOSSES[name](q_sa, target)
+
+
+@TD_LOSSES.register("huber", summary="Huber, delta 1 (DQN's error clipping)")
+def _huber(q_sa: Tensor, target: Tensor) -> Tensor:
+    return F.smooth_l1_loss(q_sa, target, beta=1.0)
+
+
+@TD_LOSSES.register("mse", summary="0.5 * mean squared error")
+def _mse(q_sa: Tensor, target: Tensor) -> Tensor:
+    return 0.5 * F.mse_loss(q_sa, target)
+
+
+@OPERATORS.register("bellman", summary="T Q: the (n-step) Bellman target as it is")
+def _bellman(
+    target: Tensor,
+    q_target_s: Tensor,
+    q_target_next: Tensor,
+    actions: Tensor,
+    alpha: float,
+    next_terminated: Tensor,
+) -> Tensor:
+    return target
+
+
+@OPERATORS.register("al", summary="advantage learning: T Q - alpha [V(s) - Q(s,a)]")
+def _al(
+    target: Tensor,
+    q_target_s: Tensor,
+    q_target_next: Tensor,
+    actions: Tensor,
+    alpha: float,
+    next_terminated: Tensor,
+) -> Tensor:
+    return advantage_learning(target, q_target_s, actions, alpha)
+
+
+@OPERATORS.register("pal", summary="persistent advantage learning (same action at s')")
+def _pal(
+    target: Tensor,
+    q_target_s: Tensor,
+    q_target_next: Tensor,
+    actions: Tensor,
+    alpha: float,
+    next_terminated: Tensor,
+) -> Tensor:
+    return persistent_advantage_learning(
+        target, q_target_s, q_target_next, actions, alpha, next_terminated
+    )

@@ -1,0 +1,222 @@
+"""On-policy policy gradients (REINFORCE, A2C, PPO): collect a rollout with the current
+policy, turn it into advantages with the estimator, update, forget the rollout.
+
+What the family shares lives here: the rollout (the policy records log-probabilities
+and values as it acts), the estimator call (``next_values`` are the next row's values,
+with V of the observation after the segment for the last row, which is V(final
+observation) on a truncation), the flat batch of valid rows, advantage standardisation,
+the running observation statistics, the critic-free group rollouts, and the metrics.
+Each algorithm supplies :meth:`OnPolicyAlgorithm.update`.
+
+**Group rollouts** (``advantage=grpo|rloo``, no critic): every rollout starts from a
+reset in which the ``group_size`` envs of a group share one seed (identical start
+states; seeds drawn from the algorithm's generator, so a resume is exact), each env
+plays one episode, and the rollout ends once every env has finished it or after
+``algo.rollout_steps`` rows, whichever comes first. Rows after an env's episode ended
+are invalid. An episode cut by the segment end counts only the rewards inside the
+segment (there is no critic to bootstrap from): give ``rollout_steps`` at least the
+env's time limit.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import torch
+from torch import Tensor
+
+from advrun.advantages import ESTIMATORS, EstimatorInputs, bind, first_episode_mask, normalize
+from advrun.algos.base import AlgoConfig, Algorithm, Iteration, Parts
+from advrun.algos.batch import Batch
+from advrun.collect.collector import Rollout
+from advrun.config.errors import ConfigError
+
+if TYPE_CHECKING:
+    from advrun.config.schema import TrainConfig
+
+
+def _at_least(value: int, minimum: int, key: str) -> None:
+    if value < minimum:
+        raise ConfigError(key, f"{value} must be >= {minimum}.", f"set {key}={minimum} or more.")
+
+
+@dataclass
+class OnPolicyConfig(AlgoConfig):
+    """What every on-policy algorithm takes."""
+
+    # Rows per rollout (each row steps every env once).
+    rollout_steps: int = 32
+    # Weight of the value loss, which is 0.5 * MSE (CleanRL's convention; SB3's is MSE,
+    # so SB3's vf_coef x 2 gives the same loss).
+    value_coef: float = 0.5
+    entropy_coef: float = 0.0
+    # Clip the value update around the old prediction (PPO's value clipping); null disables.
+    value_clip: float | None = None
+
+    def check(self, key: str, run: TrainConfig) -> None:
+        _at_least(self.rollout_steps, 1, f"{key}.rollout_steps")
+        for name in ("value_coef", "entropy_coef"):
+            value = getattr(self, name)
+            if value < 0:
+                raise ConfigError(
+                    f"{key}.{name}", f"{value} is negative.", f"use {key}.{name}=0 or more."
+                )
+        if self.value_clip is not None and not self.value_clip > 0:
+            raise ConfigError(
+                f"{key}.value_clip",
+                f"{self.value_clip} must be > 0.",
+                f"set a positive value, e.g. {key}.value_clip=0.2 (or null to disable).",
+            )
+        estimator = ESTIMATORS.get(run.advantage.name)
+        if estimator.trait("grouped"):
+            k = run.advantage.group_size
+            if run.env.num_envs % k:
+                raise ConfigError(
+                    "advantage.group_size",
+                    f"group_size={k} does not divide env.num_envs={run.env.num_envs}; envs "
+                    "are grouped contiguously, so every group needs all its members.",
+                    f"set env.num_envs to a multiple of {k} (e.g. "
+                    f"{k * max(1, run.env.num_envs // k)}) or change advantage.group_size.",
+                )
+            if run.env.backend != "gymnasium" or run.env.vectorization == "native":
+                raise ConfigError(
+                    "advantage",
+                    f"{run.advantage.name} needs identical start states per group, which "
+                    "advrun arranges by seeding each env's reset (a native vector env and "
+                    "the torch backend take one seed for all).",
+                    "use env.backend=gymnasium with env.vectorization=auto|sync|async.",
+                )
+
+
+class OnPolicyAlgorithm(Algorithm):
+    """The shared on-policy iteration (module docstring)."""
+
+    network = "actor_critic"
+
+    def __init__(self, parts: Parts) -> None:
+        super().__init__(parts)
+        self.estimator = bind(parts.advantage)
+        entry = ESTIMATORS.get(parts.advantage.name)
+        self.off_policy_estimator = bool(entry.trait("off_policy"))
+        self.grouped = bool(entry.trait("grouped"))
+        self.has_critic = bool(getattr(self.model, "has_critic", True))
+
+    # -- collecting --------------------------------------------------------------------
+    def _policy(self, obs: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        action, log_prob, value = self.model.act(obs)
+        return action, {"log_probs": log_prob, "values": value}
+
+    def _collect(self, rows: int) -> Rollout:
+        if not self.grouped:
+            return self.collector.collect(self._policy, rows)
+        k = self.estimator_config.group_size
+        groups = self.collector.num_envs // k
+        seeds = torch.randint(0, 2**31 - 1, (groups,), generator=self.generator)
+        self.collector.restart(seeds.repeat_interleave(k).tolist())
+        return self.collector.collect(self._policy, rows, until_all_done=True)
+
+    @torch.no_grad()
+    def _next_values(self, rollout: Rollout, values: Tensor) -> Tensor:
+        last = self.model.value(rollout.next_obs)
+        return torch.cat([values[1:], last.unsqueeze(0)])
+
+    # -- estimating --------------------------------------------------------------------
+    def estimate(self, rollout: Rollout, values: Tensor, log_rhos: Tensor | None = None) -> Batch:
+        """Advantages and returns of ``rollout`` (with ``values`` as V) as a flat batch
+        of the valid rows, standardised when ``advantage.normalize``. The batch keeps
+        the values recorded while collecting (PPO's value clipping is around those)."""
+        advantages, returns = self.estimator(
+            EstimatorInputs(
+                rewards=rollout.rewards,
+                values=values,
+                next_values=self._next_values(rollout, values),
+                terminated=rollout.terminated,
+                done=rollout.done,
+                log_rhos=log_rhos,
+            )
+        )
+        valid = rollout.valid
+        if self.grouped:
+            valid = valid & first_episode_mask(rollout.terminated, rollout.done)
+        batch = to_batch(rollout, valid, advantages, returns)
+        if self.estimator_config.normalize and len(batch) > 1:
+            batch.advantages = normalize(batch.advantages)
+        return batch
+
+    @torch.no_grad()
+    def reestimate(self, rollout: Rollout) -> Batch:
+        """The batch again, with the *current* policy and critic: fresh values, and for
+        an off-policy estimator the importance ratios of the current policy against the
+        one that collected the rollout (PPO re-runs this per epoch)."""
+        t, n = rollout.valid.shape
+        flat_obs = rollout.obs.reshape(t * n, *rollout.obs.shape[2:])
+        flat_actions = rollout.actions.reshape(t * n, *rollout.actions.shape[2:])
+        log_prob, _, values = self.model.evaluate_actions(flat_obs, flat_actions)
+        log_rhos = None
+        if self.off_policy_estimator:
+            log_rhos = log_prob.reshape(t, n) - rollout.extras["log_probs"]
+        return self.estimate(rollout, values.reshape(t, n), log_rhos)
+
+    # -- the iteration -----------------------------------------------------------------
+    def iterate(self, budget: int, progress: float) -> Iteration:
+        n = self.collector.num_envs
+        rows = max(1, min(self.config.rollout_steps, -(-budget // n)))
+        lr = self.set_learning_rate(progress)
+        rollout = self._collect(rows)
+        batch = self.estimate(rollout, rollout.extras["values"])
+        metrics = self.update(rollout, batch, progress)
+        self._update_obs_norm(rollout)
+        self.env_steps += rollout.steps
+        out = {
+            f"{'charts' if k in self.charts else 'losses'}/{k}": v
+            for k, v in metrics.items()
+            if k != "updates"
+        }
+        out["charts/learning_rate"] = lr
+        if not self.has_critic:
+            out.pop("losses/value_loss", None)
+        return Iteration(rollout.steps, out, rollout.episodes)
+
+    # Metric names that are schedule values (charts/), not losses.
+    charts: frozenset[str] = frozenset({"clip_coef"})
+
+    @abstractmethod
+    def update(self, rollout: Rollout, batch: Batch, progress: float) -> dict[str, float]:
+        """Learn from ``batch`` (the rollout's valid rows); returns scalar metrics."""
+
+    def _update_obs_norm(self, rollout: Rollout) -> None:
+        """Merge this iteration's real observations into the running obs statistics.
+
+        Runs after the update, so acting and learning within one iteration see the
+        same normalisation (PPO's first ratio is exactly 1); dummy reset rows are
+        left out. The stats are model buffers: checkpoints and eval carry them."""
+        norm = getattr(self.model, "obs_norm", None)
+        if norm is None:
+            return
+        t, n = rollout.valid.shape
+        obs = rollout.obs.reshape(t * n, *rollout.obs.shape[2:])
+        norm.update(obs[rollout.valid.reshape(-1)])
+
+    @torch.no_grad()
+    def act(self, obs: Tensor, deterministic: bool = True) -> Tensor:
+        return self.model.act(obs, deterministic=deterministic)[0]
+
+
+def to_batch(rollout: Rollout, valid: Tensor, advantages: Tensor, returns: Tensor) -> Batch:
+    """Flatten time and env dims, keeping only the ``valid`` rows."""
+    mask = valid.reshape(-1)
+    t, n = valid.shape
+
+    def flat(x: Tensor) -> Tensor:
+        return x.reshape(t * n, *x.shape[2:])[mask]
+
+    return Batch(
+        obs=flat(rollout.obs),
+        actions=flat(rollout.actions),
+        log_probs=flat(rollout.extras["log_probs"]),
+        values=flat(rollout.extras["values"]),
+        advantages=flat(advantages),
+        returns=flat(returns),
+    )
