@@ -126,13 +126,6 @@ def _check_components(c: TrainConfig) -> None:
         f"{algorithm.network} network.",
         "use network.dueling=true with algo=dqn, or drop it.",
     )
-    _check(
-        not c.network.shared or algorithm.network == "actor_critic",
-        "network.shared",
-        f"a shared actor/critic trunk applies to actor-critics; algo={c.algo.name} trains "
-        f"a {algorithm.network} network.",
-        "drop network.shared (or use network=mlp).",
-    )
     c.algo.check("algo", c)
 
 

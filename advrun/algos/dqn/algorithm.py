@@ -1,8 +1,9 @@
 """DQN and its family: Double DQN, dueling heads, n-step targets, advantage learning.
 
-Each iteration steps the vector env ``train_freq`` rows with an epsilon-greedy policy,
-appends the rows to a time-major replay buffer, and (after ``learning_starts`` env steps)
-takes ``gradient_steps`` steps on minibatches of ``batch_size`` sampled windows::
+Each iteration steps the vector env with an epsilon-greedy policy for about
+``train_freq`` env steps, appends the rows to a time-major replay buffer, and (after
+``learning_starts`` env steps) takes ``gradient_steps`` per ``train_freq`` env steps
+collected, on minibatches of ``batch_size`` sampled windows::
 
     V(s_{t+k+1}) = max_a Q~(s_{t+k+1}, a)              (Double: Q~(., argmax_a Q(., a)))
     T Q(s_t, a_t) = returns[0] of the advantage estimator (td: r + gamma V(s');
@@ -46,25 +47,28 @@ if TYPE_CHECKING:
 @dataclass
 class DQNConfig(AlgoConfig):
     """DQN's knobs (Stable-Baselines3's names where they exist). The defaults solve
-    CartPole fast on a CPU: 16 envs, a small net, a short target period."""
+    CartPole fast on a CPU with the env's 64 parallel envs: one gradient step per 4 env
+    steps on batches of 256, a ReLU net, a 1,000-step target period."""
 
     name: str = "dqn"
     # Transitions the replay buffer holds.
     buffer_size: int = 50_000
-    batch_size: int = 128
+    batch_size: int = 256
     # Env steps before the first gradient step (and the buffer's minimum fill).
-    learning_starts: int = 1_000
-    # Rows of the vector env per iteration (each row steps every env once).
-    train_freq: int = 4
-    # Gradient steps per iteration.
-    gradient_steps: int = 4
+    learning_starts: int = 2_000
+    # Env steps (transitions) between gradient phases, and gradient steps per phase
+    # (Stable-Baselines3's meaning). With N parallel envs a phase comes after
+    # max(1, train_freq // N) rows and takes gradient_steps * collected / train_freq
+    # steps, so the ratio of gradient steps to env steps is the same for any N.
+    train_freq: int = 32
+    gradient_steps: int = 8
     # Env steps between target-network updates; tau 1.0 copies, < 1 is Polyak averaging.
-    target_update_interval: int = 500
+    target_update_interval: int = 1_000
     tau: float = 1.0
     # Epsilon decays linearly from initial to final over the first fraction of training.
     exploration_initial_eps: float = 1.0
-    exploration_final_eps: float = 0.05
-    exploration_fraction: float = 0.2
+    exploration_final_eps: float = 0.02
+    exploration_fraction: float = 0.05
     # Double DQN (van Hasselt et al. 2016): the online net picks, the target net values.
     double: bool = True
     # bellman | al (advantage learning) | pal (persistent advantage learning).
@@ -175,7 +179,7 @@ class DQN(Algorithm):
     def iterate(self, budget: int, progress: float) -> Iteration:
         cfg: DQNConfig = self.config
         n = self.collector.num_envs
-        rows = max(1, min(cfg.train_freq, -(-budget // n)))
+        rows = max(1, min(cfg.train_freq // n, -(-budget // n)))
         lr = self.set_learning_rate(progress)
         eps = self.epsilon()
 
@@ -198,7 +202,8 @@ class DQN(Algorithm):
         self.env_steps += rollout.steps
         metrics: dict[str, float] = {"charts/epsilon": eps, "charts/learning_rate": lr}
         if self.env_steps >= cfg.learning_starts and self.replay.num_sampleable(self.n_step):
-            metrics.update(self._learn(cfg.gradient_steps))
+            steps = max(1, round(cfg.gradient_steps * rollout.steps / cfg.train_freq))
+            metrics.update(self._learn(steps))
         interval = max(1, cfg.target_update_interval)
         if self.env_steps // interval > before // interval:
             self._update_target(cfg.tau)
