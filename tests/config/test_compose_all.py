@@ -16,10 +16,10 @@ GROUPS = ("env", "network", "advantage", "optimizer", "algo", "experiment")
 
 EXPECTED_AT_LEAST = {
     "env": {"cartpole", "acrobot", "mountaincar", "pendulum", "lunarlander", "gym"},
-    "advantage": {"mc", "td", "nstep", "gae"},
+    "advantage": {"mc", "td", "nstep", "gae", "vtrace", "grpo", "rloo"},
     "optimizer": {"adam", "adamw", "sgd", "rmsprop"},
-    "algo": {"reinforce", "a2c", "ppo"},
-    "network": {"mlp"},
+    "algo": {"reinforce", "a2c", "ppo", "dqn"},
+    "network": {"mlp", "mlp_relu", "dueling"},
 }
 
 # Options that need an extra override to compose into a complete config.
@@ -29,6 +29,11 @@ EXTRA = {
     ("env", "custom"): ["env.make=corridor:make_corridor"],
     # The CNN only accepts image envs (validated); composing needs no ale-py.
     ("network", "nature_cnn"): ["env=atari_pong"],
+    # A Q-network head: only value-based algorithms build one (refused with PPO).
+    ("network", "dueling"): ["algo=dqn"],
+    # Critic-free groups need env.num_envs to be a multiple of the group size.
+    ("advantage", "grpo"): ["env.num_envs=8"],
+    ("advantage", "rloo"): ["env.num_envs=8"],
 }
 
 
