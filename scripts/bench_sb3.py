@@ -87,10 +87,13 @@ def worker_advrun(
     logging.disable(logging.INFO)
     register_configs()
     if mode == "solve":
+        # DQN's exploration schedule is a fraction of total_steps: give it the same
+        # 2e5-step budget as the zoo gives SB3 (and as advrun's default).
+        budget = 200_000 if algo == "dqn" else 1_000_000
         overrides = [
             f"eval.interval={eval_every}",
             f"eval.episodes={EVAL_EPISODES}",
-            "total_steps=1000000",
+            f"total_steps={budget}",
             f"early_stop.target_return={TARGET}",
         ]
     else:
