@@ -11,11 +11,12 @@ Each algorithm supplies :meth:`OnPolicyAlgorithm.update`.
 **Group rollouts** (``advantage=grpo|rloo``, no critic): every rollout starts from a
 reset in which the ``group_size`` envs of a group share one seed (identical start
 states; seeds drawn from the algorithm's generator, so a resume is exact), each env
-plays one episode, and the rollout ends once every env has finished it or after
-``algo.rollout_steps`` rows, whichever comes first. Rows after an env's episode ended
-are invalid. An episode cut by the segment end counts only the rewards inside the
-segment (there is no critic to bootstrap from): give ``rollout_steps`` at least the
-env's time limit.
+plays one episode, and the rollout ends once every env has finished it. Its cap is the
+env's time limit (or ``algo.rollout_steps`` rows when that is longer, or when the env
+has no limit), so with a time limit every episode is complete: truncation at the limit
+ends it like any other end. Rows after an env's episode ended are invalid. Without a
+limit, an episode cut by the cap counts only the rewards inside the segment (there is
+no critic to bootstrap from).
 """
 
 from __future__ import annotations
@@ -111,6 +112,7 @@ class OnPolicyAlgorithm(Algorithm):
     def _collect(self, rows: int) -> Rollout:
         if not self.grouped:
             return self.collector.collect(self._policy, rows)
+        rows = max(self.config.rollout_steps, self.collector.env.max_episode_steps or 0)
         k = self.estimator_config.group_size
         groups = self.collector.num_envs // k
         seeds = torch.randint(0, 2**31 - 1, (groups,), generator=self.generator)

@@ -65,6 +65,9 @@ class EnvAdapter:
         self.single_action_space = envs.single_action_space
         self.obs_dtype = buffer_dtype(envs.single_observation_space)
         self.to_env_action = EnvActions(envs, self.device, native=self.native)
+        # The env's time limit when its spec says (None: no limit known).
+        spec = getattr(envs, "spec", None)
+        self.max_episode_steps: int | None = getattr(spec, "max_episode_steps", None)
         self._step = 0  # steps since reset, for error messages
 
     # -- the interface ---------------------------------------------------------------
