@@ -77,28 +77,8 @@ def test_algo_advantage_pair(train_run, tmp_path: Path, capsys, algo: str, advan
 
 
 def test_refused_pairs_are_the_expected_ones() -> None:
-    assert {p for p in REFUSED if p[0] == "dqn"} == {
-        ("dqn", a) for a in ("gae", "grpo", "mc", "rloo", "vtrace")
-    }
-    assert {p for p in REFUSED if p[0] == "a2c"} == {("a2c", "grpo"), ("a2c", "rloo")}
+    dqn_refused = {a for algo, a in REFUSED if algo == "dqn"}
+    assert {"gae", "grpo", "mc", "rloo", "vtrace"} <= dqn_refused
+    assert not {"td", "nstep"} & dqn_refused
+    assert {a for algo, a in REFUSED if algo == "a2c"} == {"grpo", "rloo"}
     assert not {p for p in REFUSED if p[0] in ("ppo", "reinforce")}
-
-
-def test_continuous_pendulum_ppo_gae(train_run, tmp_path: Path) -> None:
-    run_dir = train_run(tmp_path / "run", env="pendulum", algo="ppo", advantage="gae")
-    summary = check_run_dir(run_dir)
-    assert summary["env_id"] == "Pendulum-v1"
-    assert summary["final_eval_return"] < 0  # Pendulum rewards are all <= 0
-
-
-@pytest.mark.parametrize("optimizer", OPTIMIZERS)
-def test_shared_network_with_each_optimizer(train_run, tmp_path: Path, optimizer: str) -> None:
-    run_dir = train_run(tmp_path / "run", network="mlp_shared", optimizer=optimizer)
-    check_run_dir(run_dir)
-    saved = (run_dir / ".hydra" / "config.yaml").read_text()
-    assert "shared: true" in saved and f"name: {optimizer}" in saved
-
-
-@pytest.mark.gpu
-def test_cuda_run(train_run, tmp_path: Path) -> None:
-    check_run_dir(train_run(tmp_path / "run", device="cuda"))
