@@ -88,3 +88,12 @@ def test_experiment_preset_with_or_without_plus(cli, tiny, tmp_path: Path, spell
     cfg = yaml.safe_load((run / ".hydra" / "config.yaml").read_text())
     assert cfg["env"]["id"] == "Acrobot-v1"
     assert cfg["advantage"]["lam"] == 0.94  # the preset's value, not the default 0.95
+
+
+def test_multirun_with_cfg_is_refused_with_the_fix(capsys) -> None:
+    """Hydra allows only one of --multirun and --cfg (issue 16, item 1): exit 2 and the
+    command without -m, instead of Hydra's traceback."""
+    with pytest.raises(SystemExit) as info:
+        main(["train", "-m", "hydra/launcher=parallel", "--cfg", "hydra", "-p", "hydra.launcher"])
+    assert info.value.code == 2
+    assert "drop -m" in capsys.readouterr().err
