@@ -70,7 +70,9 @@ class NetworkConfig:
 
     # mlp: flat observations into MLP trunks. nature_cnn: a shared Nature-DQN CNN
     # encoder (image [C, H, W] observations, uint8 pixels scaled by 1/255) before them.
-    kind: str = "mlp"
+    # auto: nature_cnn for image envs (env.preprocess=atari), mlp otherwise; the run's
+    # stored config records what it chose.
+    kind: str = "auto"
     hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
     activation: str = "tanh"
     # One trunk feeding both heads, or separate actor and critic trunks.
