@@ -10,7 +10,6 @@ registered component's config dataclass is stored as ``schema/<group>/<name>``, 
 from __future__ import annotations
 
 import re
-
 import secrets
 from typing import Any
 

@@ -391,7 +391,7 @@ class Trainer:
 
     def _finish(self, stop_reason: str) -> float:
         assert self.last_eval is not None
-        summary = self._write_summary("completed", stop_reason)
+        self._write_summary("completed", stop_reason)
         self.tb.hparams_end(
             {
                 "hparams/final_eval_return": self.last_eval[0],
@@ -399,7 +399,7 @@ class Trainer:
             },
             self.global_step,
         )
-        log.info("done: %s", summary)
+        # The one-line summary is logged by the command (advrun.commands.run_end).
         return self.last_eval[0]
 
     def close(self) -> None:

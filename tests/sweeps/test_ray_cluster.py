@@ -1,8 +1,8 @@
 """Ray with a cluster that the sweep did not start (issue 16, item 2).
 
 A ``ray start --head`` cluster runs on this machine for the module, and ``RAY_ADDRESS``
-points at it in the first test. ``hydra/launcher=ray_local`` must still start its own throwaway instance
-(``address: local``; with ``address: null`` ray.init attaches to the running cluster and
+points at it in the first test. ``hydra/launcher=ray_local`` must still start its own
+throwaway instance (``address: local``; with ``address: null`` ray.init attaches to the running cluster and
 then refuses the preset's ``num_cpus``), and ``hydra/launcher=ray_cluster`` must run the
 members on the running cluster.
 
@@ -77,7 +77,9 @@ def ray_head() -> Iterator[str]:
             time.sleep(3)
 
 
-def _sweep(launcher: str, sweep: Path, address: str | None, tiny) -> subprocess.CompletedProcess[str]:
+def _sweep(
+    launcher: str, sweep: Path, address: str | None, tiny
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
     env.pop("RAY_ADDRESS", None)
     if address is not None:
