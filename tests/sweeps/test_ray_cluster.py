@@ -2,9 +2,9 @@
 
 A ``ray start --head`` cluster runs on this machine for the module, and ``RAY_ADDRESS``
 points at it in the first test. ``hydra/launcher=ray_local`` must still start its own
-throwaway instance (``address: local``; with ``address: null`` ray.init attaches to the running cluster and
-then refuses the preset's ``num_cpus``), and ``hydra/launcher=ray_cluster`` must run the
-members on the running cluster.
+throwaway instance (``address: local``; with ``address: null`` ray.init attaches to the
+running cluster and then refuses the preset's ``num_cpus``), and
+``hydra/launcher=ray_cluster`` must run the members on the running cluster.
 
 Ray on Linux advertises the node's own IP even for ``--node-ip-address=127.0.0.1``
 (``ray._private.services.resolve_ip_for_localhost``), so the head is reached through
