@@ -35,6 +35,19 @@ def common_grid(curves: list[tuple[np.ndarray, np.ndarray]], points: int = 100) 
 
 
 def plot_report(groups: list[Group], group_by: str, title: str, out: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig = report_figure(groups, group_by, title)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def report_figure(groups: list[Group], group_by: str, title: str):  # -> matplotlib Figure
+    """The two panels. Curves of one or two evaluations per member (a sweep with
+    ``eval.interval=0`` evaluates once, at the end) are drawn with markers and error
+    bars: a line through one point draws nothing, and the panel used to come out empty."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -51,8 +64,21 @@ def plot_report(groups: list[Group], group_by: str, title: str, out: Path) -> Pa
             grid = common_grid(curves)
             values = [np.interp(grid, s, v) for s, v in curves]
             mean, low, high = mean_band(values)
-            ax_curve.plot(grid, mean, color=color, lw=2, label=f"{group.label} (n={len(curves)})")
-            ax_curve.fill_between(grid, low, high, color=color, alpha=0.2, lw=0)
+            label = f"{group.label} (n={len(curves)})"
+            if len(grid) < 3:  # too few points for a line and a band
+                ax_curve.errorbar(
+                    grid,
+                    mean,
+                    yerr=[mean - low, high - mean],
+                    fmt="o-",
+                    color=color,
+                    capsize=5,
+                    ms=7,
+                    label=label,
+                )
+            else:
+                ax_curve.plot(grid, mean, color=color, lw=2, label=label)
+                ax_curve.fill_between(grid, low, high, color=color, alpha=0.2, lw=0)
         point, lo, hi = group.iqm
         if np.isfinite(point):
             ax_iqm.errorbar(
@@ -79,7 +105,4 @@ def plot_report(groups: list[Group], group_by: str, title: str, out: Path) -> Pa
     ax_iqm.grid(axis="x", alpha=0.3)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return fig

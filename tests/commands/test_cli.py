@@ -97,3 +97,15 @@ def test_multirun_with_cfg_is_refused_with_the_fix(capsys) -> None:
         main(["train", "-m", "hydra/launcher=parallel", "--cfg", "hydra", "-p", "hydra.launcher"])
     assert info.value.code == 2
     assert "drop -m" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["eval", "export"])
+def test_eval_and_export_help_list_only_their_own_keys(command: str, capsys) -> None:
+    """Issue 16 item 12: `advrun eval --help` listed the training config groups."""
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code in (0, None)
+    out = capsys.readouterr().out
+    assert out.startswith(f"advrun {command}:")
+    assert "run: null" in out
+    assert "advantage:" not in out and "Configuration groups" not in out
