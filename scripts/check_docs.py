@@ -151,7 +151,8 @@ def _blocks(lines: list[str]) -> Iterator[tuple[int, list[str], list[tuple[str, 
     in_list_or_blank = True  # an indented block needs a blank line above it
     while i < len(lines):
         line = lines[i]
-        for match in DIRECTIVE.finditer(line):
+        match = DIRECTIVE.fullmatch(line.strip())  # a line of its own, not prose quoting one
+        if match:
             directives.append((match.group(1), match.group(2) or "", match.group(3)))
         fence = re.match(r"^(\s*)(```+|~~~+)\s*([\w+-]*)", line)
         if fence:
@@ -176,7 +177,7 @@ def _blocks(lines: list[str]) -> Iterator[tuple[int, list[str], list[tuple[str, 
             yield start, body, directives
             directives = []
             continue
-        if line.strip() and not DIRECTIVE.search(line):
+        if line.strip() and not match:
             directives = []  # a directive applies to the block right below it
         in_list_or_blank = not line.strip()
         i += 1
