@@ -171,10 +171,14 @@ def run_evaluation(c: EvalCommandConfig) -> Evaluation:
     """Play the checkpoint (and the baseline, on the same seeds); record videos."""
     _check(c)
     device = resolve_device(enum_value(c.device))
-    trained = load_trained_policy(checkpoint_path(c.run, c.checkpoint, c.which), device)
+    trained = load_trained_policy(
+        checkpoint_path(c.run, c.checkpoint, c.which), device, trust_env_code=c.trust_env_code
+    )
     base = None
     if c.baseline:
-        base = load_trained_policy(baseline_path(c.baseline, c.which), device)
+        base = load_trained_policy(
+            baseline_path(c.baseline, c.which), device, trust_env_code=c.trust_env_code
+        )
         _same_env(trained, base)
     episodes, frames, fps = _play(trained, c, device, "eval", c.video_episodes if c.video else 0)
     out = Evaluation(trained, episodes)

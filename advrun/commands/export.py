@@ -52,5 +52,6 @@ def export(cfg: DictConfig) -> None:
             c.out,
             outputs=c.outputs,
             check_observations=c.check_observations,
+            trust_env_code=c.trust_env_code,
         )
         print(result_summary(result))

@@ -176,6 +176,9 @@ class EvalCommandConfig:
     bootstrap_reps: int = 2000
     # An episode counter on stderr (only on a terminal).
     progress: bool = True
+    # Build the env even when the checkpoint's config names user code (env.id=module:Id,
+    # env.make, env.wrappers): importing it runs that code (advrun.envs.trust).
+    trust_env_code: bool = False
 
 
 @dataclass
@@ -194,3 +197,5 @@ class ExportCommandConfig:
     out: str | None = None
     # Random observations the written file is run on and compared with torch (0: skip).
     check_observations: int = 1000
+    # See EvalCommandConfig.trust_env_code.
+    trust_env_code: bool = False

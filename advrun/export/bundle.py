@@ -165,10 +165,11 @@ def export_checkpoint(
     *,
     outputs: str = "action",
     check_observations: int = CHECK_OBSERVATIONS,
+    trust_env_code: bool = False,
 ) -> ExportResult:
     """Load ``checkpoint`` (weights only) and :func:`export_policy` it; ``out``
-    defaults to :func:`default_out`."""
-    trained = load_trained_policy(checkpoint, "cpu")
+    defaults to :func:`default_out`. ``trust_env_code``: see :mod:`advrun.envs.trust`."""
+    trained = load_trained_policy(checkpoint, "cpu", trust_env_code=trust_env_code)
     path = Path(out) if out else default_out(Path(checkpoint), fmt)
     return export_policy(trained, fmt, path, outputs=outputs, check_observations=check_observations)
 
