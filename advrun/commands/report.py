@@ -51,6 +51,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--target", type=float, default=None, help="solve target (default: env's)")
     p.add_argument("--seeds", action="store_true", help="also list every seed in the markdown")
     p.add_argument(
+        "--keys",
+        default="",
+        help="with --records: extra config keys to keep per record, comma-separated "
+        "(e.g. algo.epochs,algo.recompute_advantages)",
+    )
+    p.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="render only the records with this key value (repeatable)",
+    )
+    p.add_argument(
         "--group-by",
         default=None,
         help="override/config key whose values form the groups (default: the first key "
@@ -144,8 +157,9 @@ def _render(args: argparse.Namespace, records: list, argv: list[str], sources: l
     from advrun.sweeps.render import render
     from advrun.sweeps.summary import default_group_key as records_group_key
 
+    records = [r for r in records if r.matches(args.where)]
     if not records:
-        _fail("no records to render.")
+        _fail(f"no records to render{' with ' + ' '.join(args.where) if args.where else ''}.")
     key = args.group_by or records_group_key(records, args.split_by)
     prefix = None if args.no_plot else (args.out or args.markdown.with_suffix(""))
     try:
@@ -212,7 +226,8 @@ def report(argv: list[str] | None = None) -> None:
     if args.records or args.markdown:
         from advrun.sweeps.records import from_member, write_records
 
-        records = [from_member(m) for m in members]
+        extra = tuple(k for k in args.keys.split(",") if k)
+        records = [from_member(m, extra) for m in members]
         if args.records:
             write_records(args.records, records, source=args.sweep_dir.name)
             print(f"\nwrote {len(records)} records to {args.records}")

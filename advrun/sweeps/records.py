@@ -49,6 +49,10 @@ class Record:
     def value(self, key: str) -> str:
         return self.keys.get(key, "None")
 
+    def matches(self, where: list[str]) -> bool:
+        """True if every ``key=value`` in ``where`` holds for this record."""
+        return all(self.value(k) == v for k, _, v in (w.partition("=") for w in where))
+
     @property
     def ok(self) -> bool:
         return self.status == "completed" and math.isfinite(self.final)
@@ -83,10 +87,12 @@ def _curve(run_dir: Path) -> list[tuple[int, float, float]]:
     ]
 
 
-def from_member(member: Member) -> Record:
-    """The record of one member directory (its summary.json, config and TB events)."""
+def from_member(member: Member, extra_keys: tuple[str, ...] = ()) -> Record:
+    """The record of one member directory (its summary.json, config and TB events);
+    ``extra_keys`` are config keys to keep besides ``CONFIG_KEYS`` (e.g. ``algo.epochs``
+    when members that did not override it are compared with members that did)."""
     keys: dict[str, str] = {}
-    for key in CONFIG_KEYS:
+    for key in (*CONFIG_KEYS, *extra_keys):
         value = member.value(key)
         if isinstance(value, str | int | float) and not str(value).startswith("{"):
             keys[key] = str(value)

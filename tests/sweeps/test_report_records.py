@@ -152,7 +152,7 @@ def test_sweep_records_then_render(cli, tiny, tmp_path: Path) -> None:
     sweep_dir = f"hydra.sweep.dir={out}"
     cli(["train", "-m", "advantage=gae,mc", "seed=1,2", *tiny(eval__interval=128), sweep_dir])
     rec = tmp_path / "rec.json"
-    report([str(out), "--records", str(rec), "--no-plot"])
+    report([str(out), "--records", str(rec), "--no-plot", "--keys", "algo.epochs,algo.name"])
     records = read_records(rec)
     assert sorted((r.keys["advantage"], r.seed) for r in records) == [
         ("gae", 1), ("gae", 2), ("mc", 1), ("mc", 2),
@@ -160,6 +160,7 @@ def test_sweep_records_then_render(cli, tiny, tmp_path: Path) -> None:
     for r in records:
         assert r.status == "completed" and r.steps == 256
         assert r.keys["env.id"] == "CartPole-v1" and r.target == 475.0
+        assert r.keys["algo.epochs"] == "2" and r.keys["algo.name"] == "ppo"  # --keys
         # evals at 128 and 256 steps; wall time since the writer started, increasing
         assert [p[0] for p in r.curve] == [128, 256]
         assert 0 <= r.curve[0][1] <= r.curve[1][1] <= r.wall_s + 1
@@ -169,6 +170,10 @@ def test_sweep_records_then_render(cli, tiny, tmp_path: Path) -> None:
     text = md.read_text()
     assert "| gae | 2/2 |" in text and "| mc | 2/2 |" in text  # default group: advantage
     assert (tmp_path / "r_all.png").is_file()
+    only = tmp_path / "only.md"
+    where = ["--where", "advantage=mc", "--group-by", "advantage", "--no-plot"]
+    report(["--from-records", str(rec), "--markdown", str(only), *where])
+    assert "| mc | 2/2 |" in only.read_text() and "| gae |" not in only.read_text()
 
 
 def test_bad_record_inputs(tmp_path: Path, capsys) -> None:
