@@ -94,11 +94,14 @@ def from_member(member: Member, extra_keys: tuple[str, ...] = ()) -> Record:
     keys: dict[str, str] = {}
     for key in (*CONFIG_KEYS, *extra_keys):
         value = member.value(key)
-        if isinstance(value, str | int | float) and not str(value).startswith("{"):
+        if isinstance(value, bool):  # as an override spells it: true/false
+            keys[key] = str(value).lower()
+        elif isinstance(value, str | int | float) and not str(value).startswith("{"):
             keys[key] = str(value)
     for item in member.overrides:
         name, _, value = item.lstrip("+~").partition("=")
-        keys[name] = value
+        # A multirun member's overrides spell booleans as Python does (True).
+        keys[name] = value.lower() if value in ("True", "False") else value
     seed = member.summary.get("seed", member.value("seed"))
     target = member.value("env.target_return")
     steps = member.summary.get("steps")

@@ -52,8 +52,9 @@ def render(
     ]
     for split, groups in split_and_group(records, split_by, group_by).items():
         members = [r for rs in groups.values() for r in rs]
+        name = f"{split_by} = {split}" if split_by else "all runs"
         tgt = split_target(members, target)
-        body.append(f"#### {split_by} = {split}" if split_by else "#### All runs")
+        body.append(f"#### {name}" if split_by else "#### All runs")
         body.append("")
         rows = [group_stats(label, rs, tgt, reps) for label, rs in groups.items()]
         body.extend(md.stats_table(group_by, rows))
@@ -66,10 +67,10 @@ def render(
 
             out = png_path(prefix, split)
             curves = [(label, [_xy(r) for r in rs if r.curve]) for label, rs in groups.items()]
-            title = f"{split}: eval return, IQM over seeds, 95% bootstrap band"
+            title = f"{name}: eval return, IQM over seeds, 95% bootstrap band"
             plot_iqm_curves(curves, group_by, title, out, target=tgt, reps=min(reps, 1000))
             written.append(out)
-            body.append(md.figure_link(markdown, out, split))
+            body.append(md.figure_link(markdown, out, name))
             body.append("")
     markdown.parent.mkdir(parents=True, exist_ok=True)
     markdown.write_text(md.splice(markdown, section, "\n".join(body)))

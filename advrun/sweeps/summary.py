@@ -79,7 +79,15 @@ def split_and_group(
     for r in records:
         split = r.value(split_by) if split_by else "all"
         out[split][r.value(group_by)].append(r)
-    return {s: dict(sorted(g.items())) for s, g in sorted(out.items())}
+
+    def order(item: tuple[str, object]) -> tuple[int, float, str]:
+        """Numbers in numeric order (5 before 10), then names alphabetically."""
+        try:
+            return 0, float(item[0]), ""
+        except ValueError:
+            return 1, 0.0, item[0]
+
+    return {s: dict(sorted(g.items(), key=order)) for s, g in sorted(out.items(), key=order)}
 
 
 def split_target(records: list[Record], override: float | None) -> float | None:

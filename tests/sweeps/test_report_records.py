@@ -189,3 +189,22 @@ def test_bad_record_inputs(tmp_path: Path, capsys) -> None:
             report(argv)
         assert exit_.value.code == 2
     assert "not an advrun records file" in capsys.readouterr().err
+
+
+def test_keys_spell_booleans_as_overrides_and_numbers_sort_numerically(tmp_path: Path) -> None:
+    from advrun.sweeps.members import Member
+    from advrun.sweeps.records import from_member
+    from advrun.sweeps.summary import split_and_group
+
+    config = {"algo": {"name": "ppo", "recompute_advantages": False, "epochs": 10}}
+    # A multirun member's overrides.yaml says True; the config value is a bool.
+    member = Member(tmp_path, ["algo.recompute_advantages=True"], {"status": "failed"}, config)
+    rec = from_member(member, ("algo.recompute_advantages", "algo.epochs"))
+    assert rec.keys["algo.recompute_advantages"] == "true" and rec.keys["algo.epochs"] == "10"
+    member = Member(tmp_path, [], {"status": "failed"}, config)
+    assert (
+        from_member(member, ("algo.recompute_advantages",)).keys["algo.recompute_advantages"]
+        == "false"
+    )
+    recs = [_rec("A", adv, 1, 0.0, [(1, 0.0, 0.0)]) for adv in ("20", "5", "b", "10", "a")]
+    assert list(split_and_group(recs, None, "advantage")["all"]) == ["5", "10", "20", "a", "b"]
