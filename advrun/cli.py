@@ -84,6 +84,14 @@ def main(argv: list[str] | None = None) -> None:
     if name not in COMMANDS:
         sys.stderr.write(f"advrun: unknown command {name!r}.\n\n{usage()}")
         raise SystemExit(2)
+    if {"-m", "--multirun"} & set(args) and {"--cfg", "-c"} & set(args):
+        # Hydra refuses the pair with a traceback; say what to do instead.
+        sys.stderr.write(
+            "advrun: --cfg prints one composed config and cannot be combined with -m/--multirun:"
+            " drop -m (and give each swept key one value), e.g. advrun train "
+            "hydra/launcher=parallel --cfg hydra -p hydra.launcher\n"
+        )
+        raise SystemExit(errors.EXIT_BAD_INPUT)
     if name == "train" and not {"--help", "-h", "--cfg", "-c", "--info"} & set(args):
         try:
             check_output_dirs(args[1:])

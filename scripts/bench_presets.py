@@ -11,6 +11,10 @@ preset under ``docs/results/``::
     python scripts/bench_presets.py --preset ppo_pong --seeds 1 --budget 50000   # shortened
     python scripts/bench_presets.py --report-only          # re-render from docs/results/data
 
+A record already in ``docs/results/data/`` is replaced only by a run at least as large
+(as many seeds or more, the same budget or more); a smaller run (a quick check) is
+reported and left out of the docs unless ``--force`` is given.
+
 Runs land in ``<out>/<preset>/seed<k>/`` (a finished run is not repeated while
 ``.hydra/config.yaml`` still matches what the preset composes to). After the
 runs, each preset's seeds are harvested into ``docs/results/data/<preset>.json``: the
@@ -471,19 +475,61 @@ def report(data_dir: Path, docs: Path) -> str:
     return text
 
 
+def smaller_than_committed(old: dict | None, new: dict) -> str | None:
+    """Why ``new`` must not replace the committed record ``old`` (None: it may).
+
+    A record is smaller when it has fewer seeds or a smaller budget: a quick check
+    (``--seeds 1 --budget 20000``) must not silently overwrite a 3-seed, full-budget
+    result and its table row and PNG."""
+    if old is None:
+        return None
+    old_seeds, new_seeds = len(old.get("seeds", {})), len(new.get("seeds", {}))
+    old_budget, new_budget = old.get("budget") or 0, new.get("budget") or 0
+    if new_seeds < old_seeds or new_budget < old_budget:
+        return (
+            f"this run has {new_seeds} seed(s) at {new_budget:,} steps, the committed "
+            f"record {old_seeds} seed(s) at {old_budget:,}"
+        )
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", action="append", choices=sorted(PRESETS), default=[])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
-    parser.add_argument("--budget", type=int, help="override total_steps (shortened run)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--preset",
+        action="append",
+        choices=sorted(PRESETS),
+        default=[],
+        help="preset to train (repeat the flag for several); required unless --report-only",
+    )
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3], help="seeds per preset")
+    parser.add_argument(
+        "--budget", type=int, help="override total_steps (shortened run; default: the preset's)"
+    )
     parser.add_argument("--jobs", type=int, default=1, help="runs trained at the same time")
     parser.add_argument("--note", default="", help="free text for the table's notes column")
-    parser.add_argument("--out", type=Path, default=ROOT / "outputs" / "bench")
-    parser.add_argument("--docs", type=Path, default=ROOT / "docs")
-    parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--out", type=Path, default=ROOT / "outputs" / "bench", help="run dirs")
+    parser.add_argument("--docs", type=Path, default=ROOT / "docs", help="docs folder written")
+    parser.add_argument(
+        "--report-only", action="store_true", help="re-render the docs from the records only"
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a committed record even with a smaller run (fewer seeds or budget)",
+    )
     parser.add_argument("overrides", nargs="*", help="extra advrun overrides for every run")
     args = parser.parse_args(argv)
     data_dir = args.docs / "results" / "data"
+    if not args.report_only and not args.preset:
+        parser.error(
+            "name the presets to train with --preset (e.g. --preset ppo_cartpole "
+            "--seeds 1 2 3), or re-render the docs from the committed records with "
+            "--report-only"
+        )
 
     if not args.report_only:
         command = "python scripts/bench_presets.py " + shlex.join(
@@ -514,8 +560,19 @@ def main(argv: list[str] | None = None) -> int:
                 "machine": machine(),
             }
             record = harvest(args.out, name, meta)
-            if record is not None:
-                (data_dir / f"{name}.json").write_text(json.dumps(record, indent=1) + "\n")
+            if record is None:
+                continue
+            path = data_dir / f"{name}.json"
+            old = json.loads(path.read_text()) if path.exists() else None
+            why = smaller_than_committed(old, record)
+            if why and not args.force:
+                print(
+                    f"{name}: kept {path} ({why}); the docs are not changed for it. "
+                    "--force replaces it.",
+                    flush=True,
+                )
+                continue
+            path.write_text(json.dumps(record, indent=1) + "\n")
     print(report(data_dir, args.docs))
     return 0
 

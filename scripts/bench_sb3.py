@@ -276,15 +276,20 @@ def median(xs: list[float]) -> float:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
-    p.add_argument("--eval-every", type=int, default=4096)
-    p.add_argument("--sps-steps", type=int, default=100_000)
-    p.add_argument("--command-repeats", type=int, default=3)
-    p.add_argument("--worker", choices=sorted(WORKERS))
-    p.add_argument("--seed", type=int)
-    p.add_argument("--mode", choices=["solve", "sps"])
-    p.add_argument("--algo", choices=["ppo", "dqn"], default="ppo")
+    p = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0] + " Needs the bench extra: pip install -e '.[bench]'.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3], help="seeds per library")
+    p.add_argument("--eval-every", type=int, default=4096, help="env steps between evaluations")
+    p.add_argument("--sps-steps", type=int, default=100_000, help="budget of the no-eval speed run")
+    p.add_argument(
+        "--command-repeats", type=int, default=3, help="end-to-end `advrun train` timings"
+    )
+    p.add_argument("--worker", choices=sorted(WORKERS), help="internal: subprocess entry")
+    p.add_argument("--seed", type=int, help="internal: the worker's seed")
+    p.add_argument("--mode", choices=["solve", "sps"], help="internal: the worker's measurement")
+    p.add_argument("--algo", choices=["ppo", "dqn"], default="ppo", help="algorithm compared")
     p.add_argument(
         "--advrun-args", nargs="*", default=[], help="extra advrun overrides (key=value)"
     )

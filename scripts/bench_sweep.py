@@ -1,7 +1,7 @@
 """Wall time of one sweep with Hydra's basic launcher (members one after another) vs the
 ``parallel`` preset (joblib/loky, one process per member), interleaved, median of N.
 
-    python scripts/bench_sweep.py                     # 4 CartPole members, 100k steps, 3 repeats
+    python scripts/bench_sweep.py                     # 4 CartPole members, 2M steps, 3 repeats
     python scripts/bench_sweep.py --members 2 --total-steps 512 --repeats 1   # smoke test
 
 Each sweep is a fresh ``advrun train -m`` process, so both sides pay the same start-up;
@@ -68,9 +68,16 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     # Members must be long next to a worker's ~3 s start-up (torch import) for parallel
     # sweeps to pay off: 2M CartPole steps is ~25 s a member, 1.84x on 2 cores; 1M
     # (~12 s) gives 1.70x and 100k (~1.3 s) is slower in parallel (docs/benchmarks.md).
-    p.add_argument("--total-steps", type=int, default=2_000_000, help="env steps per member")
-    p.add_argument("--eval-episodes", type=int, default=20)
-    p.add_argument("--repeats", type=int, default=3, help="sweeps per launcher (median)")
+    p.add_argument(
+        "--total-steps",
+        type=int,
+        default=2_000_000,
+        help="env steps per member (default %(default)s)",
+    )
+    p.add_argument("--eval-episodes", type=int, default=20, help="default %(default)s")
+    p.add_argument(
+        "--repeats", type=int, default=3, help="sweeps per launcher (median), default %(default)s"
+    )
     p.add_argument(
         "--n-jobs",
         type=int,

@@ -64,7 +64,7 @@ def main() -> int:
         "--case",
         action="append",
         choices=sorted(CASES),
-        help="which config to run (repeatable); default: %(default)s",
+        help="which config to run (repeatable); default: " + ", ".join(DEFAULT_CASES),
     )
     parser.add_argument("--seeds", type=int, nargs="+", help="override the case's seeds")
     args = parser.parse_args()

@@ -52,6 +52,7 @@ class OnPolicyConfig(AlgoConfig):
     # Weight of the value loss, which is 0.5 * MSE (CleanRL's convention; SB3's is MSE,
     # so SB3's vf_coef x 2 gives the same loss).
     value_coef: float = 0.5
+    # Weight of the entropy bonus (exploration); 0 disables it.
     entropy_coef: float = 0.0
     # Clip the value update around the old prediction (PPO's value clipping); null disables.
     value_clip: float | None = None

@@ -41,8 +41,10 @@ class PPOConfig(OnPolicyConfig):
     rollouts over many envs, then 2 epochs of 2 large minibatches."""
 
     name: str = "ppo"
+    # Passes over each rollout, and minibatches each pass is cut into.
     epochs: int = 2
     minibatches: int = 2
+    # The ratio clip epsilon of PPO's surrogate objective (Schulman et al. 2017).
     clip_coef: float = 0.2
     # Anneal clip_coef over training (linear: down to 0 at the end, as SB3's
     # ``lin_0.1``); constant keeps it fixed.

@@ -25,6 +25,7 @@ from omegaconf import DictConfig, OmegaConf
 from advrun.commands import errors
 from advrun.commands.errors import clean_errors, mark_job_started
 from advrun.commands.preflight import in_use_error
+from advrun.commands.run_end import next_steps, read_summary, summary_line
 from advrun.config import ConfigError, TrainConfig, conf_dir, register_configs, to_train_config
 from advrun.config.stored import stored_config
 from advrun.storage.checkpoint import load_checkpoint
@@ -184,10 +185,12 @@ def train(cfg: DictConfig) -> float:
         try:
             with clean_errors():
                 try:
-                    return run_training(cfg, str(run_dir), _overridden_keys(), signals)
+                    result = run_training(cfg, str(run_dir), _overridden_keys(), signals)
                 except RunDirLocked as err:
                     key = "resume" if cfg.resume else "hydra.run.dir"
                     raise in_use_error(key, err.run_dir, err.holder) from None
+            _say_how_it_ended(cfg.resume or run_dir)
+            return result
         except AlreadyComplete as done:
             _remove_unstarted(run_dir, hydra_cfg.output_subdir)
             sys.stderr.write(str(done))
@@ -207,14 +210,29 @@ def train(cfg: DictConfig) -> float:
             sys.stderr.write(
                 f"advrun: {stop}; {saved}. Continue with: advrun train resume={resume_dir}\n"
             )
+            _say_how_it_ended(resume_dir)
             raise SystemExit(stop.exit_code) from None
         except TrainingDiverged as err:
             sys.stderr.write(f"advrun: {err}\n")
+            _say_how_it_ended(cfg.resume or run_dir)
             raise SystemExit(EXIT_DIVERGED) from None
         except RunFailed as err:
             _print_fault(err)
+            _say_how_it_ended(cfg.resume or run_dir)
             raise SystemExit(EXIT_FAILED) from None
     raise AssertionError("unreachable")
+
+
+def _say_how_it_ended(run_dir: str | Path) -> None:
+    """Log the run's one-line summary (console and train.log), then print the run dir
+    and the commands to look at it (advrun.commands.run_end)."""
+    summary = read_summary(run_dir)
+    if summary is not None:
+        log.info("%s", summary_line(summary))
+    for handler in logging.getLogger().handlers:  # the summary line lands before the block
+        handler.flush()
+    sys.stdout.write("\n".join(next_steps(run_dir, summary and summary.get("status"))) + "\n")
+    sys.stdout.flush()
 
 
 def _sweep_member(cfg: DictConfig) -> float:
@@ -226,7 +244,11 @@ def _sweep_member(cfg: DictConfig) -> float:
     run_dir = HydraConfig.get().runtime.output_dir
     try:
         with StopSignals() as signals:
-            return run_training(cfg, run_dir, _overridden_keys(), signals)
+            result = run_training(cfg, run_dir, _overridden_keys(), signals)
+        summary = read_summary(run_dir)
+        if summary is not None:
+            log.info("%s", summary_line(summary))
+        return result
     except Interrupted as stop:
         sys.stderr.write(f"advrun: {stop}; stopping the sweep (member state saved in {run_dir}).\n")
         raise SystemExit(stop.exit_code) from None

@@ -36,5 +36,8 @@ def choices() -> str:
         ("network.activation", ACTIVATIONS),
         ("optimizer.schedule", SCHEDULES),
     ):
-        lines.append(f"{key}=  {', '.join(registry.names())}")
+        names = registry.names()
+        if key == "network.kind":  # resolved by the config (advrun.config.validate)
+            names = ["auto", *names]
+        lines.append(f"{key}=  {', '.join(names)}")
     return "\n".join(lines)

@@ -39,6 +39,7 @@ class EnvConfig:
     # Play one sub-env for a reset and a few random steps before training and stop on
     # an API violation (obs outside its space, bad reward, old 4-tuple step...).
     check: bool = True
+    # Copies of the env stepped together (one policy call serves them all).
     num_envs: int = 8
     # auto | native | sync | async. ``auto`` uses gymnasium's native vector env when the
     # id has one (CartPole: numpy, millions of steps/s) and ``sync`` otherwise.
@@ -70,11 +71,17 @@ class NetworkConfig:
 
     # mlp: flat observations into MLP trunks. nature_cnn: a shared Nature-DQN CNN
     # encoder (image [C, H, W] observations, uint8 pixels scaled by 1/255) before them.
-    kind: str = "mlp"
+    # auto: nature_cnn for image envs (env.preprocess=atari), mlp otherwise; the run's
+    # stored config records what it chose.
+    kind: str = "auto"
+    # Widths of the MLP trunk's hidden layers ([] for none after a CNN encoder).
     hidden_sizes: list[int] = field(default_factory=lambda: [64, 64])
+    # Nonlinearity of the trunks: tanh | relu | elu | gelu | silu (advrun.networks).
     activation: str = "tanh"
     # One trunk feeding both heads, or separate actor and critic trunks.
     shared: bool = False
+    # Orthogonal weights (gain sqrt(2) in trunks, 0.01 policy head, 1 value head) and
+    # zero biases, as in CleanRL / SB3 PPO.
     orthogonal_init: bool = True
     # Initial log standard deviation of the diagonal Gaussian (continuous actions).
     log_std_init: float = 0.0
@@ -91,7 +98,9 @@ class EarlyStopConfig:
     """Stop when the eval return reaches ``target_return`` or has not improved by
     ``min_delta`` for ``patience`` evaluations (null disables either test)."""
 
+    # Stop once an eval return reaches this (train.yaml: the env's target_return).
     target_return: float | None = None
+    # Stop after this many evaluations without an improvement of more than min_delta.
     patience: int | None = None
     min_delta: float = 0.0
 
@@ -100,6 +109,7 @@ class EarlyStopConfig:
 class EvalConfig:
     # Evaluate every ``interval`` env steps (0 evaluates only at the end).
     interval: int = 10_000
+    # Episodes per evaluation (one per eval sub-env, played at once).
     episodes: int = 20
     # Deterministic policy: argmax / Gaussian mean.
     deterministic: bool = True
@@ -140,8 +150,12 @@ class TrainConfig:
     # A run directory to continue from its checkpoints/last.pt (its stored config wins;
     # only total_steps and logging/eval cadence may change).
     resume: str | None = None
+    # Seeds torch, numpy and the envs (eval envs use seed + 10,000 + k).
     seed: int = 1
+    # auto | cpu | cuda: where the learner (and env.backend=torch envs) run; auto picks cuda
+    # when available.
     device: Device = Device.auto
+    # Env steps to train for (summed over the envs); the last rollout is cut to fit.
     total_steps: int = 200_000
     # Save ``checkpoints/last.pt`` every this many env steps (0: only at the end).
     checkpoint_interval: int = 50_000
@@ -149,7 +163,10 @@ class TrainConfig:
     torch_threads: int = 1
     # Log training scalars every this many updates.
     log_interval: int = 1
+    # A progress bar on a terminal (steps, ETA, latest eval return); log lines only when
+    # stderr is not a terminal.
     progress: bool = True
+    # Names the run dir (<time>_<name>_<tag>; train.yaml: the env id, "/" becomes "-").
     name: str = "run"
 
 

@@ -9,6 +9,7 @@ registered component's config dataclass is stored as ``schema/<group>/<name>``, 
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -45,6 +46,8 @@ def register_configs() -> None:
         OmegaConf.register_new_resolver("advrun.choices", choices)
     if not OmegaConf.has_resolver("advrun.callable_name"):
         OmegaConf.register_new_resolver("advrun.callable_name", callable_name)
+    if not OmegaConf.has_resolver("advrun.path_name"):
+        OmegaConf.register_new_resolver("advrun.path_name", path_name)
     _registered = True
 
 
@@ -87,3 +90,11 @@ def callable_name(path: Any) -> str:
     if path is None:
         return "custom"
     return str(path).rsplit(":", 1)[-1].rsplit(".", 1)[-1] or "custom"
+
+
+def path_name(name: Any) -> str:
+    """``${advrun.path_name:${name}}``: ``name`` as one directory name. Atari ids contain a
+    slash (``ALE/Pong-v5``), which would nest the run dir one level deeper than every
+    other run (``..._ALE/Pong-v5_<tag>``) and cut ``run=<dir>_ALE`` at the slash; path
+    separators and whitespace become ``-`` (``ALE-Pong-v5``). Pure string work."""
+    return re.sub(r"[/\\\s]+", "-", str(name)).strip("-") or "run"

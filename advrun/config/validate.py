@@ -292,8 +292,19 @@ def to_train_config(cfg: DictConfig | TrainConfig) -> TrainConfig:
     return obj
 
 
+def resolve_network_kind(c: TrainConfig) -> None:
+    """``network.kind=auto`` becomes the encoder the observations need: ``nature_cnn`` for
+    stacked image frames (``env.preprocess=atari``), ``mlp`` otherwise. Flattening
+    4x84x84 frames into an MLP trains nothing useful (and ``advrun train env=atari_pong``
+    used to do exactly that); an explicit ``network.kind`` is kept as given."""
+    if str(getattr(c.network.kind, "value", c.network.kind)) == "auto":
+        c.network.kind = "nature_cnn" if c.env.preprocess == "atari" else "mlp"
+
+
 def validate(c: TrainConfig) -> None:
-    """Raise ConfigError for the first out-of-range or inconsistent value."""
+    """Raise ConfigError for the first out-of-range or inconsistent value (after
+    resolving ``network.kind=auto``, see :func:`resolve_network_kind`)."""
+    resolve_network_kind(c)
     checks: list[Callable[[], None]] = [
         lambda: _finite(c),
         lambda: _check(

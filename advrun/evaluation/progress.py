@@ -1,15 +1,19 @@
-"""Episode progress of a long evaluation: one line on a terminal, silent otherwise."""
+"""Episode progress of ``advrun eval``: a tqdm bar on a terminal, silent otherwise.
+
+tqdm rather than a hand-written ``\\r`` line, as for training (advrun.training.progress):
+ETA, rate and redraw throttling come with it, and a line printed through logging or
+``tqdm.write`` does not land on the bar's line."""
 
 from __future__ import annotations
 
 import sys
-import time
 from typing import TextIO
 
 
 class EvalProgress:
-    """``eval [#####.....] 12/100 episodes  mean return 231.4`` on ``stream`` (stderr),
-    redrawn at most every ``min_interval`` seconds, only when ``stream`` is a TTY."""
+    """``eval |#####     | 12/100 episodes [00:04<00:30], mean return 231.4`` on
+    ``stream`` (stderr), redrawn at most every ``min_interval`` seconds, only when
+    ``stream`` is a TTY."""
 
     def __init__(
         self,
@@ -24,25 +28,28 @@ class EvalProgress:
         self.label = label
         self.stream = stream or sys.stderr
         self.enabled = enabled and self.stream.isatty()
-        self.min_interval = min_interval
-        self._last = -float("inf")
-        self._drawn = False
+        self._bar = None
+        if self.enabled:
+            from tqdm import tqdm
+
+            self._bar = tqdm(
+                total=total,
+                desc=label,
+                file=self.stream,
+                mininterval=min_interval,
+                dynamic_ncols=True,
+                bar_format="{desc} |{bar:20}| {n_fmt}/{total_fmt} episodes "
+                "[{elapsed}<{remaining}]{postfix}",
+            )
 
     def update(self, done: int, mean_return: float | None = None) -> None:
-        if not self.enabled:
+        if self._bar is None:
             return
-        now = time.monotonic()
-        if now - self._last < self.min_interval and done < self.total:
-            return
-        self._last = now
-        frac = min(1.0, done / max(1, self.total))
-        bar = "#" * int(frac * 20)
-        ret = "" if mean_return is None else f"  mean return {mean_return:.1f}"
-        self.stream.write(f"\r{self.label} [{bar:<20}] {done}/{self.total} episodes{ret}")
-        self.stream.flush()
-        self._drawn = True
+        if mean_return is not None:
+            self._bar.set_postfix_str(f"mean return {mean_return:.1f}", refresh=False)
+        self._bar.update(max(0, min(done, self.total) - self._bar.n))
 
     def close(self) -> None:
-        if self.enabled and self._drawn:
-            self.stream.write("\n")
-            self.stream.flush()
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

@@ -44,7 +44,9 @@ class OptimizerConfig:
     """What every optimizer takes."""
 
     name: str = MISSING
+    # Learning rate (the start of the schedule).
     lr: float = 1e-3
+    # L2 penalty (adam, sgd, rmsprop) or decoupled weight decay (adamw).
     weight_decay: float = 0.0
     # constant | linear | cosine over total_steps, down to lr * min_lr_ratio.
     schedule: str = "constant"
@@ -88,7 +90,9 @@ class OptimizerConfig:
 @dataclass
 class AdamConfig(OptimizerConfig):
     name: str = "adam"
+    # Added to the denominator for stability (1e-5 as in SB3/CleanRL PPO, not torch's 1e-8).
     eps: float = 1e-5
+    # Decay rates of the first and second moment estimates.
     betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
 
     def check(self, key: str) -> None:
@@ -117,7 +121,9 @@ class AdamWConfig(AdamConfig):
 class SGDConfig(OptimizerConfig):
     name: str = "sgd"
     lr: float = 1e-2
+    # Momentum factor (rmsprop: 0 disables it).
     momentum: float = 0.9
+    # Nesterov momentum (needs momentum > 0).
     nesterov: bool = False
 
     def check(self, key: str) -> None:
@@ -140,6 +146,7 @@ class SGDConfig(OptimizerConfig):
 class RMSpropConfig(OptimizerConfig):
     name: str = "rmsprop"
     lr: float = 7e-4
+    # Smoothing constant of the squared-gradient average.
     alpha: float = 0.99
     eps: float = 1e-5
     momentum: float = 0.0

@@ -52,3 +52,48 @@ class ReportFailures(Callback):
         # Only when the sweep itself succeeded: never hide the sweep's own exception.
         if sys.exc_info()[0] is None:
             raise SystemExit(EXIT_MEMBERS_FAILED)
+
+
+def fixed_keys(task_overrides: list[str]) -> list[str]:
+    """The keys of the command-line overrides that every member shares (``a=1`` in
+    ``-m a=1 b=2,3``), or ``[]`` when none is swept (the member dirs would then be
+    nameless). Hydra's ``override_dirname`` names a member by all of them
+    (``progress=False,seed=1,total_steps=4096``); only the swept ones tell members apart."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = OverridesParser.create().parse_overrides(task_overrides)
+    if not any(o.is_sweep_override() for o in parsed):
+        return []
+    return [o.key_or_group for o in parsed if not o.is_sweep_override()]
+
+
+class SweepEnd(Callback):
+    """Shipped in ``conf/train.yaml`` for every ``advrun train -m``: members are named by
+    their swept overrides only, and the sweep ends with its dir and the commands to
+    compare the members (``advrun report <dir>``, TensorBoard)."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        from omegaconf import OmegaConf, open_dict, read_write
+
+        task = [str(o) for o in config.hydra.overrides.task]
+        try:
+            fixed = fixed_keys(task)
+        except Exception:  # a syntax Hydra itself will report; keep its default names
+            return
+        if not fixed:
+            return
+        exclude = list(OmegaConf.select(config, "hydra.job.config.override_dirname.exclude_keys"))
+        exclude += [k for k in fixed if k not in exclude]
+        override = "hydra.job.config.override_dirname.exclude_keys=[" + ",".join(exclude) + "]"
+        # Members are composed again from hydra.overrides.hydra (as in advrun.sweeps.optuna).
+        with read_write(config), open_dict(config):
+            config.hydra.overrides.hydra.append(override)
+            config.hydra.job.config.override_dirname.exclude_keys = exclude
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        from advrun.commands.run_end import sweep_end_lines
+
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        if sweep_dir.is_dir():
+            sys.stdout.write("\n".join(sweep_end_lines(sweep_dir)) + "\n")
+            sys.stdout.flush()

@@ -9,7 +9,13 @@ should finish the study instead. The ``resume_study`` callback (shipped in
 1. marks the dead sweep's ``RUNNING`` trials as ``FAIL`` (user attr ``advrun_stale``),
    since with one sweep process per study nothing else can be running them, and
 2. runs only ``n_trials`` minus the trials already finished (complete, pruned, or
-   failed on their own), so ``n_trials`` is the size of the study.
+   failed on their own), so ``n_trials`` is the size of the study, and
+3. re-seeds the sampler with ``seed + (trials already in the study)``. A seeded sampler
+   restarts its random stream in every process, so without this a resumed sweep asks
+   for the same parameter sets as the first one did (trial 2 of a resumed study was
+   trial 0's values exactly). The resumed part is reproducible for a given kill point,
+   but not identical to an uninterrupted study: Optuna's samplers keep no state in the
+   storage that would let a new process continue the old stream.
 
 Do not point two live sweeps at one study: step 1 would fail the other's trials.
 
@@ -25,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, open_dict, read_write
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 log = logging.getLogger(__name__)
 
@@ -33,18 +39,19 @@ STALE_ATTR = "advrun_stale"
 SHORT_SUBDIR = "hydra.sweep.subdir=trial${hydra.job.num}_${now:%Y-%m-%d_%H-%M-%S}"
 
 
-def prepare_resume(storage: Any, study_name: str) -> tuple[int, int]:
-    """Fail stale RUNNING trials of an existing study; return (finished, stale).
+def prepare_resume(storage: Any, study_name: str) -> tuple[int, int, int]:
+    """Fail stale RUNNING trials of an existing study; return (finished, stale, trials).
 
     ``finished`` counts the trials that used up part of the budget: complete, pruned and
-    failed ones, except those failed here (or by an earlier resume) as stale."""
+    failed ones, except those failed here (or by an earlier resume) as stale. ``trials``
+    counts every trial in the study (the sampler's seed offset)."""
     import optuna
     from optuna.trial import TrialState
 
     try:
         study = optuna.load_study(study_name=study_name, storage=storage)
     except KeyError:  # no such study yet: a fresh start
-        return 0, 0
+        return 0, 0, 0
     storage_obj = study._storage
     stale = 0
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
@@ -57,7 +64,17 @@ def prepare_resume(storage: Any, study_name: str) -> tuple[int, int]:
             trial.state == TrialState.FAIL and not trial.user_attrs.get(STALE_ATTR)
         ):
             finished += 1
-    return finished, stale
+    return finished, stale, len(study.get_trials(deepcopy=False))
+
+
+def quiet_optuna_colours() -> None:
+    """Send Optuna's messages through the logging Hydra configured (console and the
+    sweep's log file) instead of Optuna's own colorlog handler, which writes ANSI colour
+    codes even when stderr is a file."""
+    import optuna
+
+    optuna.logging.disable_default_handler()
+    optuna.logging.enable_propagation()
 
 
 def _make_sqlite_dir(storage: Any) -> None:
@@ -86,6 +103,8 @@ class OptunaStudy(Callback):
         if not any(o.lstrip("+~").startswith("hydra.sweep.subdir=") for o in hydra_overrides):
             with read_write(config), open_dict(config):
                 config.hydra.overrides.hydra.append(SHORT_SUBDIR)
+        if "optuna" in str(config.hydra.sweeper.get("_target_", "")).lower():
+            quiet_optuna_colours()
         self._resume(config)
 
     def _resume(self, config: DictConfig) -> None:
@@ -96,18 +115,23 @@ class OptunaStudy(Callback):
         _make_sqlite_dir(storage)
         if storage is None or study_name is None:
             return
-        finished, stale = prepare_resume(storage, study_name)
+        finished, stale, trials = prepare_resume(storage, study_name)
         if not (finished or stale):
             return
+        seed = OmegaConf.select(sweeper, "sampler.seed")
+        if seed is not None:
+            with read_write(config), open_dict(config):
+                sweeper.sampler.seed = int(seed) + trials
         total = int(sweeper.n_trials)
         left = max(0, total - finished)
         log.info(
-            "Resuming Optuna study %r: %d trial(s) finished, running %d more for n_trials=%d%s.",
+            "Resuming Optuna study %r: %d trial(s) finished, running %d more for n_trials=%d%s%s.",
             study_name,
             finished,
             left,
             total,
             f"; {stale} trial(s) of an interrupted sweep marked FAIL" if stale else "",
+            f"; sampler seed {seed} + {trials} trials so far" if seed is not None else "",
         )
         with read_write(config), open_dict(config):
             sweeper.n_trials = left

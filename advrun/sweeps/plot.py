@@ -112,6 +112,19 @@ def plot_iqm_curves(
 
 
 def plot_report(groups: list[Group], group_by: str, title: str, out: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig = report_figure(groups, group_by, title)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def report_figure(groups: list[Group], group_by: str, title: str):  # -> matplotlib Figure
+    """The two panels. Curves of one or two evaluations per member (a sweep with
+    ``eval.interval=0`` evaluates once, at the end) are drawn with markers and error
+    bars: a line through one point draws nothing, and the panel used to come out empty."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -155,7 +168,4 @@ def plot_report(groups: list[Group], group_by: str, title: str, out: Path) -> Pa
     ax_iqm.grid(axis="x", alpha=0.3)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return fig

@@ -27,10 +27,12 @@ def evaluate(
     *,
     seed: int,
     module: nn.Module | None = None,
+    on_episode: Callable[[int], None] | None = None,
 ) -> np.ndarray:
     """The undiscounted return of one episode per sub-env of ``env``, playing
     ``policy(obs) -> actions``. ``module`` (the policy's network) is put in eval mode
-    meanwhile."""
+    meanwhile; ``on_episode(done)`` is called whenever the number of finished episodes
+    grows (progress display)."""
     obs = env.reset(seed)
     n = env.num_envs
     returns = torch.zeros(n, dtype=torch.float64, device=env.data_device)
@@ -38,11 +40,17 @@ def evaluate(
     was_training = module.training if module is not None else False
     if module is not None:
         module.eval()
+    reported = 0
     try:
         for _ in range(MAX_EVAL_STEPS):
             obs, reward, term, trunc = env.step(policy(obs))
             returns += torch.where(finished, 0.0, reward)
             finished |= term | trunc
+            if on_episode is not None:
+                done = int(finished.sum())
+                if done != reported:
+                    reported = done
+                    on_episode(done)
             if bool(finished.all()):
                 break
         else:

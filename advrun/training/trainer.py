@@ -95,6 +95,7 @@ class Trainer:
         self.stop_reason = ""
         # What resumes changed ({"step", "changes": {key: [old, new]}} per resume).
         self.config_history: list[dict[str, Any]] = []
+        self._progress: Progress | None = None  # while run() is in its loop
         self._start = time.perf_counter()
         try:
             if resume_state is not None:
@@ -219,12 +220,18 @@ class Trainer:
     def _evaluate(self) -> float:
         start = time.perf_counter()
         policy = functools.partial(self.algorithm.act, deterministic=self.cfg.eval.deterministic)
+        progress, episodes = self._progress, self.parts.eval_env.num_envs
+        if progress is not None:
+            progress.eval_started(episodes)
         try:
             returns = evaluate(
                 policy,
                 self.parts.eval_env,
                 seed=self.cfg.seed + 10_000 + self.eval_count,
                 module=self.algorithm.model,
+                on_episode=(
+                    None if progress is None else lambda d: progress.eval_episodes(d, episodes)
+                ),
             )
         except NonFiniteEnvOutput as err:
             self._env_fault(err, self.global_step)
@@ -242,6 +249,8 @@ class Trainer:
             self._save("best.pt")
         self.eval_time += time.perf_counter() - start
         log.info("step %d eval return %.2f ± %.2f", self.global_step, mean, std)
+        if progress is not None:
+            progress.eval_finished(mean)
         return mean
 
     @staticmethod
@@ -296,7 +305,8 @@ class Trainer:
 
     def _run(self, signals: StopSignals) -> float:
         cfg = self.cfg
-        progress = Progress(cfg.total_steps, enabled=cfg.progress)
+        progress = Progress(cfg.total_steps, enabled=cfg.progress, initial=self.global_step)
+        self._progress = progress
         recent: deque[float] = deque(maxlen=20)
         stop_reason = "total_steps"
         try:
@@ -328,13 +338,14 @@ class Trainer:
                     self._save("last.pt")
                 if not last:
                     self._stop_if_asked(signals)
+
+            # Training is over. From here on a signal no longer stops the run: the final
+            # evaluation and save finish, and the run ends completed.
+            if self.last_eval_step != self.global_step:
+                self._evaluate()
         finally:
             progress.close()
-
-        # Training is over. From here on a signal no longer stops the run: the final
-        # evaluation and save finish, and the run ends completed.
-        if self.last_eval_step != self.global_step:
-            self._evaluate()
+            self._progress = None
         self.completed, self.stop_reason = True, stop_reason
         self._save("last.pt")
         if signals.received is not None:
@@ -391,7 +402,7 @@ class Trainer:
 
     def _finish(self, stop_reason: str) -> float:
         assert self.last_eval is not None
-        summary = self._write_summary("completed", stop_reason)
+        self._write_summary("completed", stop_reason)
         self.tb.hparams_end(
             {
                 "hparams/final_eval_return": self.last_eval[0],
@@ -399,7 +410,7 @@ class Trainer:
             },
             self.global_step,
         )
-        log.info("done: %s", summary)
+        # The one-line summary is logged by the command (advrun.commands.run_end).
         return self.last_eval[0]
 
     def close(self) -> None:

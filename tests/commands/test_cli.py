@@ -88,3 +88,24 @@ def test_experiment_preset_with_or_without_plus(cli, tiny, tmp_path: Path, spell
     cfg = yaml.safe_load((run / ".hydra" / "config.yaml").read_text())
     assert cfg["env"]["id"] == "Acrobot-v1"
     assert cfg["advantage"]["lam"] == 0.94  # the preset's value, not the default 0.95
+
+
+def test_multirun_with_cfg_is_refused_with_the_fix(capsys) -> None:
+    """Hydra allows only one of --multirun and --cfg (issue 16, item 1): exit 2 and the
+    command without -m, instead of Hydra's traceback."""
+    with pytest.raises(SystemExit) as info:
+        main(["train", "-m", "hydra/launcher=parallel", "--cfg", "hydra", "-p", "hydra.launcher"])
+    assert info.value.code == 2
+    assert "drop -m" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["eval", "export"])
+def test_eval_and_export_help_list_only_their_own_keys(command: str, capsys) -> None:
+    """Issue 16 item 12: `advrun eval --help` listed the training config groups."""
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code in (0, None)
+    out = capsys.readouterr().out
+    assert out.startswith(f"advrun {command}:")
+    assert "run: null" in out
+    assert "advantage:" not in out and "Configuration groups" not in out

@@ -45,6 +45,7 @@ ALLOWED = {
     "ray_pkg_version",  # hydra-ray-launcher's: returns an installed package's version
     "advrun.if_null",
     "advrun.callable_name",  # slices "pkg.module:fn" to "fn" (the env=custom run name)
+    "advrun.path_name",  # replaces "/" and whitespace in the run name by "-" (run dirs)
 }
 
 

@@ -68,8 +68,11 @@ def test_progress_only_on_a_terminal() -> None:
         p.update(10, 20.0)
         p.close()
     assert pipe.getvalue() == ""
-    assert "3/10 episodes  mean return 12.5" in tty.getvalue()
-    assert tty.getvalue().endswith("10/10 episodes  mean return 20.0\n")
+    shown = tty.getvalue()
+    assert "3/10 episodes" in shown and "mean return 12.5" in shown
+    last = shown.rstrip("\n").rsplit("\r", 1)[-1]  # what the terminal shows at the end
+    assert "10/10 episodes" in last and "mean return 20.0" in last
+    assert shown.endswith("\n")
 
 
 @pytest.fixture

@@ -146,3 +146,45 @@ def test_config_drift_spots_a_changed_preset(trained_run: Path, tmp_path: Path) 
     (old / ".hydra" / "config.yaml").write_text(yaml.safe_dump(stored))
     assert bench.config_drift(old, same) is None
     assert bench.config_drift(old, [*same, "algo.clip_schedule=linear"]) == "algo"
+
+
+def test_a_smaller_run_does_not_replace_the_committed_record() -> None:
+    """Issue 16 item 6: 1 seed at 20k must not overwrite 3 seeds at 200k (nor 3 seeds at
+    a smaller budget); as large or larger may."""
+    committed = {"budget": 200_000, "seeds": {"1": {}, "2": {}, "3": {}}}
+    quick = {"budget": 20_000, "seeds": {"1": {}}}
+    assert "1 seed(s) at 20,000" in bench.smaller_than_committed(committed, quick)
+    assert bench.smaller_than_committed(committed, {**committed, "budget": 100_000})
+    assert bench.smaller_than_committed(committed, {**committed, "seeds": {"1": {}}})
+    assert bench.smaller_than_committed(committed, committed) is None
+    assert bench.smaller_than_committed(None, quick) is None
+
+
+def test_main_keeps_the_committed_record_unless_forced(
+    trained_run: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """End to end through main(): a finished tiny run under --out is harvested, but the
+    committed 3-seed record in --docs stays, until --force."""
+    out, docs = tmp_path / "bench", tmp_path / "docs"
+    shutil.copytree(trained_run, out / "ppo_cartpole" / "seed1")
+    # run_one reuses a finished run whose config matches what the preset composes to.
+    monkeypatch.setattr(bench, "config_drift", lambda *_: None)
+    monkeypatch.setattr(bench, "report", lambda *_: "")  # rendering is tested above
+    data = docs / "results" / "data"
+    data.mkdir(parents=True)
+    committed = {"preset": "ppo_cartpole", "budget": 200_000, "seeds": {"1": {}, "2": {}, "3": {}}}
+    (data / "ppo_cartpole.json").write_text(json.dumps(committed))
+    args = ["--preset", "ppo_cartpole", "--seeds", "1", "--budget", "256"]
+    args += ["--out", str(out), "--docs", str(docs)]
+    bench.main(args)
+    assert json.loads((data / "ppo_cartpole.json").read_text()) == committed
+    assert "--force replaces it" in capsys.readouterr().out
+    bench.main([*args, "--force"])
+    assert list(json.loads((data / "ppo_cartpole.json").read_text())["seeds"]) == ["1"]
+
+
+def test_no_preset_is_an_error_not_a_silent_no_op(capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        bench.main([])
+    assert info.value.code == 2
+    assert "--preset" in capsys.readouterr().err

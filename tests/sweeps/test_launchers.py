@@ -11,13 +11,16 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 
 def _statuses(sweep: Path) -> dict[str, str]:
     out = {}
     for member in sweep.iterdir():
         if member.is_dir() and not member.name.startswith("."):
-            items = dict(i.split("=", 1) for i in member.name.split(","))
+            # The overrides, not the name (which leaves out the keys members share).
+            overrides = yaml.safe_load((member / ".hydra" / "overrides.yaml").read_text())
+            items = dict(i.split("=", 1) for i in overrides)
             key = f"seed={items['seed']}" + (
                 f",gamma={items['advantage.gamma']}" if "advantage.gamma" in items else ""
             )

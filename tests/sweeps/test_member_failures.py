@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 import pytest
+import yaml
 
 from advrun.sweeps.callbacks import EXIT_MEMBERS_FAILED
 
@@ -18,7 +19,10 @@ def _summaries(sweep: Path) -> dict[tuple[str, str], dict]:
     for member in sweep.iterdir():
         if not member.is_dir():
             continue
-        items = dict(item.split("=", 1) for item in member.name.split(","))
+        # Read the member's overrides, not its name: the name leaves out the keys every
+        # member shares (seed=1 here).
+        overrides = yaml.safe_load((member / ".hydra" / "overrides.yaml").read_text())
+        items = dict(item.split("=", 1) for item in overrides)
         out[(items["seed"], items["advantage.gamma"])] = json.loads(
             (member / "summary.json").read_text()
         )

@@ -102,3 +102,26 @@ def test_tensorboard_one_run_per_member_with_hparams(sweep: Path) -> None:
         assert "eval/episodic_return" in mux.GetAccumulator(run).Tags()["scalars"]
         assert "hparams/final_eval_return" in mux.GetAccumulator(run).Tags()["scalars"]
     assert seen == {("gae", 1.0), ("gae", 2.0), ("mc", 1.0), ("mc", 2.0)}
+
+
+def test_curve_panel_shows_members_with_one_evaluation() -> None:
+    """Issue 16 item 12: members evaluated once (eval.interval=0) drew a one-point line,
+    i.e. nothing. Two members at step 256 with returns 10 and 30: one marker at the mean
+    (10 + 30) / 2 = 20."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from advrun.sweeps.plot import Group, report_figure
+
+    steps = np.array([256])
+    group = Group(
+        "gae", [(steps, np.array([10.0])), (steps, np.array([30.0]))], (20.0, 10.0, 30.0), 2
+    )
+    fig = report_figure([group], "advantage", "t")
+    try:
+        ax_curve = fig.axes[0]
+        lines = [line for line in ax_curve.lines if len(line.get_xdata()) == 1]
+        assert lines and lines[0].get_marker() == "o"
+        assert lines[0].get_xdata()[0] == 256 and lines[0].get_ydata()[0] == 20.0
+    finally:
+        plt.close(fig)

@@ -53,6 +53,7 @@ class DQNConfig(AlgoConfig):
     name: str = "dqn"
     # Transitions the replay buffer holds.
     buffer_size: int = 50_000
+    # Transitions per gradient step.
     batch_size: int = 256
     # Env steps before the first gradient step (and the buffer's minimum fill).
     learning_starts: int = 2_000
