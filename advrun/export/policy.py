@@ -89,6 +89,11 @@ class ActorCriticPolicy(ExportablePolicy):
 
     def forward(self, obs: Tensor) -> Tensor | tuple[Tensor, ...]:
         out = self._actor(obs)
+        if self.model.action_kind in ("multi_discrete", "multi_binary"):
+            # Per-dimension argmax / z > 0; env offsets (MultiDiscrete.start) are the
+            # caller's, as in the metadata notes.
+            action = self.model.deterministic_action(out)
+            return (action, out) if self.with_dist else action
         if not self.continuous:
             action = out.argmax(dim=-1)
             return (action, out) if self.with_dist else action
@@ -129,6 +134,17 @@ def policy_for(
 ) -> ExportablePolicy:
     """The wrapper for ``model``'s family (in eval mode, on the CPU)."""
     model = model.to("cpu").eval()
+    if not isinstance(observation_space, spaces.Box):
+        from advrun.config.errors import ConfigError
+
+        raise ConfigError(
+            "checkpoint",
+            f"export takes Box observations; this policy's are {observation_space} "
+            "(advrun feeds them to the network packed, a layout an exported graph's user "
+            "would have to reproduce).",
+            "export a policy trained on a Box observation space (flatten the env's "
+            "observation with gymnasium.wrappers.FlattenObservation in env.wrappers).",
+        )
     if isinstance(model, ActorCritic):
         policy: ExportablePolicy = ActorCriticPolicy(
             model, observation_space, action_space, outputs
