@@ -42,8 +42,8 @@ def test_a_start_zeroes_the_state(cell: str) -> None:
     state = torch.randn(2, net.state_size)
     zero = net.initial_state(2)
     starts = torch.tensor([True, False])
-    out, value, nxt = net.step(obs, state, starts)
-    out0, value0, nxt0 = net.step(obs, zero, torch.tensor([False, False]))
+    out, _, nxt = net.step(obs, state, starts)
+    out0, _, nxt0 = net.step(obs, zero, torch.tensor([False, False]))
     # Env 0 started: as if from a zero state; env 1 kept its state (so it differs).
     assert torch.equal(out[0], out0[0]) and torch.equal(nxt[0], nxt0[0])
     assert not torch.allclose(out[1], out0[1])
