@@ -39,6 +39,12 @@ EXAMPLES = REPO / "docs" / "examples"
 USER_ENVS = REPO / "tests" / "envs" / "user_envs"
 WITH_USER_ENVS = {"PYTHONPATH": f"{USER_ENVS}{os.pathsep}{EXAMPLES}"}
 
+
+# The cue envs (tests/envs/user_envs/cue_envs.py) with a given action space.
+def cue_env(act: str) -> list[str]:
+    return ["env=custom", "env.make=cue_envs:make", f"+env.kwargs.act={act}"]
+
+
 # Overrides for a run that takes well under a second (the same as tests/conftest.py).
 TINY = [
     "total_steps=256",
@@ -528,6 +534,49 @@ CASES: list[Case] = [
         ["train", "env=custom", "env.make=broken_envs:make_walker", "+env.kwargs.bug=old_step"],
         env_vars=WITH_USER_ENVS,
         mentions=("env.make", "4-tuple", "step 1"),
+    ),
+    # -- spaces and recurrent policies: refused space x algo combos ----------------------
+    *[
+        Case(
+            f"dqn_{act}_actions",
+            f"algo=dqn on {space} actions",
+            [
+                "train",
+                "algo=dqn",
+                *env,
+                "total_steps=256",
+                "eval.interval=0",
+                "checkpoint_interval=0",
+                "progress=false",
+            ],
+            tiny=False,
+            env_vars=WITH_USER_ENVS,
+            mentions=("`algo`", "algo=dqn", space),
+        )
+        for act, space, env in (
+            ("box", "Box", ["env=pendulum"]),
+            ("multi_discrete", "MultiDiscrete", cue_env("multi_discrete")),
+            ("multi_binary", "MultiBinary", cue_env("multi_binary")),
+        )
+    ],
+    Case(
+        "lstm_with_dqn",
+        "network=lstm with algo=dqn",
+        ["train", "algo=dqn", "network=lstm", "total_steps=256", "progress=false"],
+        tiny=False,
+        mentions=("network.recurrent", "algo=dqn", "algo=ppo|a2c|reinforce"),
+    ),
+    Case(
+        "lstm_minibatches_over_envs",
+        "network=lstm with more minibatches than envs",
+        ["train", "network=lstm", "algo.minibatches=4"],
+        mentions=("algo.minibatches", "whole env sequences", "env.num_envs=2"),
+    ),
+    Case(
+        "unknown_recurrent_cell",
+        "network.recurrent=rnn",
+        ["train", "network=lstm", "network.recurrent=rnn"],
+        mentions=("network.recurrent", "lstm, gru"),
     ),
     # -- runtime faults: the run started, then this happened ---------------------------
     Case(

@@ -91,6 +91,11 @@ class NetworkConfig:
     obs_clip: float = 10.0
     # Q-networks only (algo=dqn): the dueling head Q = V + A - mean_a A (Wang et al. 2016).
     dueling: bool = False
+    # A recurrent cell (lstm or gru) between the encoder and the trunks, for partially
+    # observed envs (network=lstm); its hidden state is carried through rollouts, reset
+    # at episode starts and saved in checkpoints. null: feed-forward. PPO/A2C/REINFORCE.
+    recurrent: str | None = None
+    recurrent_size: int = 64
 
 
 @dataclass
