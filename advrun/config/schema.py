@@ -151,6 +151,9 @@ class TrainConfig:
     log_interval: int = 1
     progress: bool = True
     name: str = "run"
+    # The conf/tuned/<algo>_<advantage>_<env>.yaml this run's defaults picked (that file sets it),
+    # so ``advrun train --cfg job env=X`` shows it; null when there was none.
+    tuned: str | None = None
 
 
 @dataclass
