@@ -173,6 +173,9 @@ class TrainConfig:
     progress: bool = True
     # Names the run dir (<time>_<name>_<tag>; train.yaml: the env id, "/" becomes "-").
     name: str = "run"
+    # The conf/tuned/<algo>_<advantage>_<env>.yaml this run's defaults picked (that file sets it),
+    # so ``advrun train --cfg job env=X`` shows it; null when there was none.
+    tuned: str | None = None
 
 
 @dataclass
