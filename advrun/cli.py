@@ -11,10 +11,6 @@ import importlib
 import os
 import sys
 
-from advrun.commands import errors
-from advrun.commands.preflight import check_output_dirs
-from advrun.config.errors import ConfigError
-
 COMMANDS = {
     "train": ("advrun.commands.train", "train", "train a policy: advrun train env=cartpole"),
     "eval": (
@@ -30,7 +26,8 @@ COMMANDS = {
     "report": (
         "advrun.commands.report",
         "report",
-        "compare a sweep's members: advrun report <sweep dir> [--group-by advantage]",
+        "compare a sweep's members: advrun report <sweep dir> [--group-by advantage]; "
+        "render docs from records: advrun report --from-records F.json --markdown OUT.md",
     ),
 }
 
@@ -56,6 +53,12 @@ options:
 """
 
 
+# Hydra flags that print help and exit before any task runs.
+HELP_FLAGS = {"--help", "-h", "--hydra-help"}
+# The commands that are Hydra apps (report parses its own arguments).
+HYDRA_COMMANDS = {"train", "eval", "export"}
+
+
 def usage() -> str:
     lines = [f"  {name:<7} {help_}" for name, (_, _, help_) in COMMANDS.items()]
     return USAGE.format(commands="\n".join(lines))
@@ -68,11 +71,30 @@ def _experiment_alias(arg: str) -> str:
     return arg[1:] if arg.startswith("+experiment=") else arg
 
 
+def _print_help(name: str, args: list[str]) -> bool:
+    """``advrun <command> --help`` without Hydra's slow group scan (see
+    :func:`advrun.config.help.command_help`); False when Hydra must print it."""
+    from advrun.config.help import command_help
+
+    config_name = {"train": "train", "eval": "eval", "export": "export"}[name]
+    text = command_help(config_name, [a for a in args if a not in ("--help", "-h")])
+    if text is None:
+        return False
+    print(text)
+    return True
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     if not args or args[0] in ("-h", "--help", "help"):
         print(usage())
         return
+    # Imported after the usage check: `advrun --help` loads nothing but this module
+    # (advrun.config's package imports OmegaConf and Hydra).
+    from advrun.commands import errors
+    from advrun.commands.preflight import check_output_dirs
+    from advrun.config.errors import ConfigError
+
     # --verbose is ours, not Hydra's: runtime faults then show their traceback.
     errors.verbose = "--verbose" in args or os.environ.get("HYDRA_FULL_ERROR") == "1"
     args = [a for a in args if a != "--verbose"]
@@ -100,7 +122,22 @@ def main(argv: list[str] | None = None) -> None:
     if name == "train":
         args = [_experiment_alias(a) for a in args]
     module_name, attr, _ = COMMANDS[name]
-    task = getattr(importlib.import_module(module_name), attr)
+    if name in HYDRA_COMMANDS:
+        # Hydra's help composes and prints the config but runs nothing: the component
+        # schemas then come from their static index, so no torch is imported.
+        from advrun.config import store
+
+        store.help_only = bool(HELP_FLAGS & set(args[1:]))
+        try:
+            store.register_configs()
+            if store.help_only and _print_help(name, args[1:]):
+                return
+            task = getattr(importlib.import_module(module_name), attr)
+        finally:
+            # Not sticky: a later command in this process registers the typed schemas.
+            store.help_only = False
+    else:
+        task = getattr(importlib.import_module(module_name), attr)
     saved_argv = sys.argv
     sys.argv = [f"advrun-{name}", *args[1:]]
     errors.job_started = False

@@ -39,6 +39,12 @@ EXAMPLES = REPO / "docs" / "examples"
 USER_ENVS = REPO / "tests" / "envs" / "user_envs"
 WITH_USER_ENVS = {"PYTHONPATH": f"{USER_ENVS}{os.pathsep}{EXAMPLES}"}
 
+
+# The cue envs (tests/envs/user_envs/cue_envs.py) with a given action space.
+def cue_env(act: str) -> list[str]:
+    return ["env=custom", "env.make=cue_envs:make", f"+env.kwargs.act={act}"]
+
+
 # Overrides for a run that takes well under a second (the same as tests/conftest.py).
 TINY = [
     "total_steps=256",
@@ -291,6 +297,49 @@ CASES: list[Case] = [
         ["train", "algo.minibatches=4096", "env.num_envs=2", "algo.rollout_steps=8"],
         mentions=("algo.minibatches",),
     ),
+    # Estimator x algorithm combinations the registries refuse (their traits: a critic-free
+    # group baseline needs an algorithm without V; DQN needs bootstrapped targets), and a
+    # group size that does not divide the envs. The message names both options.
+    Case(
+        "a2c_grpo",
+        "incompatible: a2c (needs V) + grpo (no critic)",
+        ["train", "algo=a2c", "advantage=grpo", "advantage.group_size=2"],
+        mentions=("algo=a2c", "advantage=grpo"),
+    ),
+    Case(
+        "a2c_rloo",
+        "incompatible: a2c (needs V) + rloo (no critic)",
+        ["train", "algo=a2c", "advantage=rloo", "advantage.group_size=2"],
+        mentions=("algo=a2c", "advantage=rloo"),
+    ),
+    # DQN has no rollout_steps, so these skip the tiny overrides (refused before any work).
+    Case(
+        "dqn_gae",
+        "incompatible: dqn (bootstrapped Q targets) + gae",
+        ["train", "algo=dqn", "advantage=gae", "total_steps=256", "progress=false"],
+        tiny=False,
+        mentions=("algo=dqn", "advantage=gae"),
+    ),
+    Case(
+        "dqn_vtrace",
+        "incompatible: dqn + vtrace",
+        ["train", "algo=dqn", "advantage=vtrace", "total_steps=256", "progress=false"],
+        tiny=False,
+        mentions=("algo=dqn", "advantage=vtrace"),
+    ),
+    Case(
+        "dqn_grpo",
+        "incompatible: dqn (needs Q targets) + grpo (no critic)",
+        ["train", "algo=dqn", "advantage=grpo", "total_steps=256", "progress=false"],
+        tiny=False,
+        mentions=("algo=dqn", "advantage=grpo"),
+    ),
+    Case(
+        "group_size_not_dividing",
+        "incompatible: advantage.group_size 3 with env.num_envs 4",
+        ["train", "advantage=rloo", "advantage.group_size=3", "env.num_envs=4"],
+        mentions=("advantage.group_size", "env.num_envs"),
+    ),
     Case(
         "checkpoint_other_shape",
         "init.checkpoint from another network shape",
@@ -485,6 +534,49 @@ CASES: list[Case] = [
         ["train", "env=custom", "env.make=broken_envs:make_walker", "+env.kwargs.bug=old_step"],
         env_vars=WITH_USER_ENVS,
         mentions=("env.make", "4-tuple", "step 1"),
+    ),
+    # -- spaces and recurrent policies: refused space x algo combos ----------------------
+    *[
+        Case(
+            f"dqn_{act}_actions",
+            f"algo=dqn on {space} actions",
+            [
+                "train",
+                "algo=dqn",
+                *env,
+                "total_steps=256",
+                "eval.interval=0",
+                "checkpoint_interval=0",
+                "progress=false",
+            ],
+            tiny=False,
+            env_vars=WITH_USER_ENVS,
+            mentions=("`algo`", "algo=dqn", space),
+        )
+        for act, space, env in (
+            ("box", "Box", ["env=pendulum"]),
+            ("multi_discrete", "MultiDiscrete", cue_env("multi_discrete")),
+            ("multi_binary", "MultiBinary", cue_env("multi_binary")),
+        )
+    ],
+    Case(
+        "lstm_with_dqn",
+        "network=lstm with algo=dqn",
+        ["train", "algo=dqn", "network=lstm", "total_steps=256", "progress=false"],
+        tiny=False,
+        mentions=("network.recurrent", "algo=dqn", "algo=ppo|a2c|reinforce"),
+    ),
+    Case(
+        "lstm_minibatches_over_envs",
+        "network=lstm with more minibatches than envs",
+        ["train", "network=lstm", "algo.minibatches=4"],
+        mentions=("algo.minibatches", "whole env sequences", "env.num_envs=2"),
+    ),
+    Case(
+        "unknown_recurrent_cell",
+        "network.recurrent=rnn",
+        ["train", "network=lstm", "network.recurrent=rnn"],
+        mentions=("network.recurrent", "lstm, gru"),
     ),
     # -- runtime faults: the run started, then this happened ---------------------------
     Case(

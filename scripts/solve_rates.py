@@ -6,6 +6,7 @@ the wall time includes start-up) and prints one row per run plus a median line:
 
     python scripts/solve_rates.py                       # cartpole x5, acrobot x3, pendulum x3
     python scripts/solve_rates.py --case pendulum --seeds 1 2 3
+    python scripts/solve_rates.py --typed --seeds 1 2 3  # `advrun train env=X` as typed
 
 A run counts as solved when its final eval return (20 deterministic episodes) reaches
 the threshold. Exit status 1 when any run misses.
@@ -31,6 +32,17 @@ CASES: dict[str, tuple[list[str], float, list[int]]] = {
     "reinforce_cartpole": (["experiment=reinforce_cartpole"], 475.0, [1, 2, 3]),
     "a2c_cartpole": (["experiment=a2c_cartpole"], 475.0, [1, 2, 3]),
 }
+# `advrun train env=X` with nothing else: each shipped classic-control and Box2D env with
+# the tuned settings conf/train.yaml picks for it (conf/tuned/ppo_<env>.yaml, if any).
+TYPED = {
+    "cartpole": 475.0,
+    "acrobot": -100.0,
+    "mountaincar": -110.0,
+    "pendulum": -250.0,
+    "lunarlander": 200.0,
+}
+for _env, _target in TYPED.items():
+    CASES[f"typed_{_env}"] = ([f"env={_env}"], _target, [1, 2, 3])
 DEFAULT_CASES = ["cartpole", "acrobot", "pendulum"]
 
 
@@ -67,8 +79,11 @@ def main() -> int:
         help="which config to run (repeatable); default: " + ", ".join(DEFAULT_CASES),
     )
     parser.add_argument("--seeds", type=int, nargs="+", help="override the case's seeds")
+    parser.add_argument(
+        "--typed", action="store_true", help="every typed_<env> case: `advrun train env=X`"
+    )
     args = parser.parse_args()
-    cases = args.case or DEFAULT_CASES
+    cases = args.case or ([f"typed_{env}" for env in TYPED] if args.typed else DEFAULT_CASES)
     missed = 0
     with tempfile.TemporaryDirectory(prefix="advrun-solve-") as tmp:
         for name in cases:

@@ -20,7 +20,9 @@ tests.
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -105,6 +107,11 @@ class Algorithm(ABC):
     def act(self, obs: Tensor, deterministic: bool = True) -> Tensor:
         """Evaluation actions for ``obs [N, ...]`` (``deterministic``: the argmax or the
         Gaussian mean; a value-based policy is always greedy)."""
+
+    def eval_policy(self, deterministic: bool = True) -> Callable[[Tensor], Tensor]:
+        """A fresh policy ``obs -> actions`` for one evaluation (one episode per env from
+        a reset); stateful for a recurrent model, :meth:`act` otherwise."""
+        return functools.partial(self.act, deterministic=deterministic)
 
     def state_dict(self) -> dict[str, Any]:
         """This algorithm's part of ``last.pt``: weights-only-safe containers."""

@@ -17,22 +17,30 @@ has no limit), so with a time limit every episode is complete: truncation at the
 ends it like any other end. Rows after an env's episode ended are invalid. Without a
 limit, an episode cut by the cap counts only the rewards inside the segment (there is
 no critic to bootstrap from).
+
+**Recurrent policies** (``network.recurrent``): the algorithm carries the policy's state
+``[N, S]`` from step to step and rollout to rollout, zeroed where the collector marks an
+episode start; the state before each rollout is kept with it, and the update replays
+whole env sequences from it (:class:`~advrun.algos.batch.SequenceBatch`; minibatches
+are cut over envs). The state is part of the checkpoint, so a resume is exact.
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor
 
 from advrun.advantages import ESTIMATORS, EstimatorInputs, bind, first_episode_mask, normalize
 from advrun.algos.base import AlgoConfig, Algorithm, Iteration, Parts
-from advrun.algos.batch import Batch
+from advrun.algos.batch import Batch, SequenceBatch
 from advrun.collect.collector import Rollout
 from advrun.config.errors import ConfigError
+from advrun.training.evaluate import model_policy
 
 if TYPE_CHECKING:
     from advrun.config.schema import TrainConfig
@@ -104,13 +112,31 @@ class OnPolicyAlgorithm(Algorithm):
         self.off_policy_estimator = bool(entry.trait("off_policy"))
         self.grouped = bool(entry.trait("grouped"))
         self.has_critic = bool(getattr(self.model, "has_critic", True))
+        self.recurrent = bool(getattr(self.model, "recurrent", False))
+        # The recurrent policy's state before the next step (None: feed-forward).
+        self.rnn_state: Tensor | None = (
+            self.model.initial_state(self.collector.num_envs, self.device)
+            if self.recurrent
+            else None
+        )
 
     # -- collecting --------------------------------------------------------------------
     def _policy(self, obs: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
-        action, log_prob, value = self.model.act(obs)
+        if self.recurrent:
+            action, log_prob, value, self.rnn_state = self.model.act(
+                obs, self.rnn_state, self.collector.starts
+            )
+        else:
+            action, log_prob, value = self.model.act(obs)
         return action, {"log_probs": log_prob, "values": value}
 
     def _collect(self, rows: int) -> Rollout:
+        state0 = self.rnn_state.clone() if self.rnn_state is not None else None
+        rollout = self._collect_rows(rows)
+        rollout.state0 = state0
+        return rollout
+
+    def _collect_rows(self, rows: int) -> Rollout:
         if not self.grouped:
             return self.collector.collect(self._policy, rows)
         rows = max(self.config.rollout_steps, self.collector.env.max_episode_steps or 0)
@@ -121,12 +147,23 @@ class OnPolicyAlgorithm(Algorithm):
         return self.collector.collect(self._policy, rows, until_all_done=True)
 
     @torch.no_grad()
-    def _next_values(self, rollout: Rollout, values: Tensor) -> Tensor:
-        last = self.model.value(rollout.next_obs)
+    def _next_values(self, rollout: Rollout, values: Tensor, last: Tensor | None = None) -> Tensor:
+        """``values`` shifted by one row, with ``last`` (default: V of ``next_obs`` --
+        for a recurrent policy from the state the rollout ended in) after the end."""
+        if last is None and self.recurrent:
+            last = self.model.value_step(rollout.next_obs, self.rnn_state, rollout.next_starts)
+        elif last is None:
+            last = self.model.value(rollout.next_obs)
         return torch.cat([values[1:], last.unsqueeze(0)])
 
     # -- estimating --------------------------------------------------------------------
-    def estimate(self, rollout: Rollout, values: Tensor, log_rhos: Tensor | None = None) -> Batch:
+    def estimate(
+        self,
+        rollout: Rollout,
+        values: Tensor,
+        log_rhos: Tensor | None = None,
+        last_values: Tensor | None = None,
+    ) -> Batch | SequenceBatch:
         """Advantages and returns of ``rollout`` (with ``values`` as V) as a flat batch
         of the valid rows, standardised when ``advantage.normalize``. The batch keeps
         the values recorded while collecting (PPO's value clipping is around those)."""
@@ -134,7 +171,7 @@ class OnPolicyAlgorithm(Algorithm):
             EstimatorInputs(
                 rewards=rollout.rewards,
                 values=values,
-                next_values=self._next_values(rollout, values),
+                next_values=self._next_values(rollout, values, last_values),
                 terminated=rollout.terminated,
                 done=rollout.done,
                 log_rhos=log_rhos,
@@ -143,17 +180,29 @@ class OnPolicyAlgorithm(Algorithm):
         valid = rollout.valid
         if self.grouped:
             valid = valid & first_episode_mask(rollout.terminated, rollout.done)
+        if self.recurrent:
+            if self.estimator_config.normalize and int(valid.sum()) > 1:
+                advantages = normalize(advantages, valid)
+            return to_sequence_batch(rollout, valid, advantages, returns)
         batch = to_batch(rollout, valid, advantages, returns)
         if self.estimator_config.normalize and len(batch) > 1:
             batch.advantages = normalize(batch.advantages)
         return batch
 
     @torch.no_grad()
-    def reestimate(self, rollout: Rollout) -> Batch:
+    def reestimate(self, rollout: Rollout) -> Batch | SequenceBatch:
         """The batch again, with the *current* policy and critic: fresh values, and for
         an off-policy estimator the importance ratios of the current policy against the
         one that collected the rollout (PPO re-runs this per epoch)."""
         t, n = rollout.valid.shape
+        if self.recurrent:
+            assert rollout.starts is not None and rollout.state0 is not None
+            log_prob, _, values, state = self.model.evaluate_sequence(
+                rollout.obs, rollout.actions, rollout.starts, rollout.state0
+            )
+            last = self.model.value_step(rollout.next_obs, state, rollout.next_starts)
+            log_rhos = log_prob - rollout.extras["log_probs"] if self.off_policy_estimator else None
+            return self.estimate(rollout, values, log_rhos, last)
         flat_obs = rollout.obs.reshape(t * n, *rollout.obs.shape[2:])
         flat_actions = rollout.actions.reshape(t * n, *rollout.actions.shape[2:])
         log_prob, _, values = self.model.evaluate_actions(flat_obs, flat_actions)
@@ -186,7 +235,9 @@ class OnPolicyAlgorithm(Algorithm):
     charts: frozenset[str] = frozenset({"clip_coef"})
 
     @abstractmethod
-    def update(self, rollout: Rollout, batch: Batch, progress: float) -> dict[str, float]:
+    def update(
+        self, rollout: Rollout, batch: Batch | SequenceBatch, progress: float
+    ) -> dict[str, float]:
         """Learn from ``batch`` (the rollout's valid rows); returns scalar metrics."""
 
     def _update_obs_norm(self, rollout: Rollout) -> None:
@@ -204,7 +255,50 @@ class OnPolicyAlgorithm(Algorithm):
 
     @torch.no_grad()
     def act(self, obs: Tensor, deterministic: bool = True) -> Tensor:
+        if self.recurrent:
+            raise TypeError("a recurrent policy acts with its state: use eval_policy()")
         return self.model.act(obs, deterministic=deterministic)[0]
+
+    def eval_policy(self, deterministic: bool = True) -> Callable[[Tensor], Tensor]:
+        """A fresh evaluation policy; a recurrent one carries its own state from a zero
+        start (:func:`advrun.training.evaluate.model_policy`)."""
+        if not self.recurrent:
+            return super().eval_policy(deterministic)
+        return model_policy(self.model, deterministic)
+
+    # -- checkpoint ----------------------------------------------------------------------
+    def extra_state(self) -> dict[str, Any]:
+        state = super().extra_state()
+        if self.rnn_state is not None:
+            state["rnn_state"] = self.rnn_state.cpu().clone()
+        return state
+
+    def load_extra_state(self, state: dict[str, Any]) -> bool:
+        exact = super().load_extra_state(state)
+        if self.rnn_state is None:
+            return exact
+        if "rnn_state" not in state:
+            return False
+        self.rnn_state = state["rnn_state"].to(self.device, self.rnn_state.dtype)
+        return exact
+
+
+def to_sequence_batch(
+    rollout: Rollout, valid: Tensor, advantages: Tensor, returns: Tensor
+) -> SequenceBatch:
+    """The rollout kept ``[T, N]``, with its starts and initial state."""
+    assert rollout.starts is not None and rollout.state0 is not None
+    return SequenceBatch(
+        obs=rollout.obs,
+        actions=rollout.actions,
+        log_probs=rollout.extras["log_probs"],
+        values=rollout.extras["values"],
+        advantages=advantages,
+        returns=returns,
+        valid=valid,
+        starts=rollout.starts,
+        state0=rollout.state0,
+    )
 
 
 def to_batch(rollout: Rollout, valid: Tensor, advantages: Tensor, returns: Tensor) -> Batch:

@@ -18,7 +18,7 @@ import torch
 
 from advrun.advantages import ESTIMATORS
 from advrun.algos.base import ALGORITHMS
-from advrun.algos.batch import Batch
+from advrun.algos.batch import Batch, SequenceBatch
 from advrun.algos.losses import approx_kl, value_loss
 from advrun.algos.on_policy import OnPolicyAlgorithm, OnPolicyConfig
 from advrun.algos.step import optimizer_step
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 def update_pg(
     model: ActorCritic,
     optimizer: torch.optim.Optimizer,
-    batch: Batch,
+    batch: Batch | SequenceBatch,
     *,
     value_coef: float,
     entropy_coef: float,
@@ -41,15 +41,15 @@ def update_pg(
     max_grad_norm: float | None,
 ) -> dict[str, float]:
     """One full-batch gradient step; returns the losses and diagnostics."""
-    log_prob, entropy, values = model.evaluate_actions(batch.obs, batch.actions)
-    policy_loss = -(log_prob * batch.advantages).mean()
-    v_loss = value_loss(values, batch.returns, batch.values, value_clip)
+    log_prob, entropy, values, rows = batch.evaluate(model)
+    policy_loss = -(log_prob * rows.advantages).mean()
+    v_loss = value_loss(values, rows.returns, rows.values, value_clip)
     ent = entropy.mean()
     loss = policy_loss + value_coef * v_loss - entropy_coef * ent
     grad_norm = optimizer_step(model, optimizer, loss, max_grad_norm)
     with torch.no_grad():
-        new_log_prob, _, _ = model.evaluate_actions(batch.obs, batch.actions)
-        kl = approx_kl(new_log_prob - batch.log_probs)
+        new_log_prob, _, _, _ = batch.evaluate(model)
+        kl = approx_kl(new_log_prob - rows.log_probs)
     out = {
         "policy_loss": policy_loss.item(),
         "value_loss": v_loss.item(),
@@ -96,7 +96,9 @@ class A2CConfig(OnPolicyConfig):
 class PolicyGradient(OnPolicyAlgorithm):
     """REINFORCE and A2C (module docstring)."""
 
-    def update(self, rollout: Rollout, batch: Batch, progress: float) -> dict[str, float]:
+    def update(
+        self, rollout: Rollout, batch: Batch | SequenceBatch, progress: float
+    ) -> dict[str, float]:
         cfg = self.config
         return update_pg(
             self.model,

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from advrun.algos.base import ALGORITHMS
-from advrun.algos.batch import Batch
+from advrun.algos.batch import Batch, SequenceBatch
 from advrun.algos.losses import approx_kl, value_loss
 from advrun.algos.on_policy import OnPolicyAlgorithm, OnPolicyConfig, _at_least
 from advrun.algos.step import optimizer_step
@@ -60,6 +60,14 @@ class PPOConfig(OnPolicyConfig):
         _at_least(self.epochs, 1, f"{key}.epochs")
         _at_least(self.minibatches, 1, f"{key}.minibatches")
         batch = self.rollout_steps * run.env.num_envs
+        if run.network.recurrent and self.minibatches > run.env.num_envs:
+            raise ConfigError(
+                f"{key}.minibatches",
+                f"a recurrent policy (network.recurrent={run.network.recurrent}) is "
+                "trained on whole env sequences, so minibatches are cut from the "
+                f"{run.env.num_envs} envs, not {self.minibatches}.",
+                f"set {key}.minibatches to at most env.num_envs={run.env.num_envs}.",
+            )
         if self.minibatches > batch:
             raise ConfigError(
                 f"{key}.minibatches",
@@ -90,7 +98,7 @@ class PPOConfig(OnPolicyConfig):
 def ppo_epochs(
     model: ActorCritic,
     optimizer: torch.optim.Optimizer,
-    batch_for_epoch: Callable[[int], Batch],
+    batch_for_epoch: Callable[[int], Batch | SequenceBatch],
     *,
     epochs: int,
     minibatches: int,
@@ -114,11 +122,13 @@ def ppo_epochs(
         batch = batch_for_epoch(epoch)
         size = len(batch)
         mb_size = max(1, size // minibatches)
+        # A SequenceBatch's size is its envs: minibatches of whole env sequences.
         perm = torch.randperm(size, generator=generator).to(batch.obs.device)
         stop = False
         for start in range(0, size - mb_size + 1, mb_size):
-            mb = batch.index(perm[start : start + mb_size])
-            log_prob, entropy, values = model.evaluate_actions(mb.obs, mb.actions)
+            log_prob, entropy, values, mb = batch.index(perm[start : start + mb_size]).evaluate(
+                model
+            )
             log_ratio = log_prob - mb.log_probs
             ratio = log_ratio.exp()
             surrogate = torch.minimum(
@@ -166,12 +176,14 @@ class PPO(OnPolicyAlgorithm):
         cfg = self.config
         return anneal(progress, start=cfg.clip_coef, schedule=cfg.clip_schedule)
 
-    def update(self, rollout: Rollout, batch: Batch, progress: float) -> dict[str, float]:
+    def update(
+        self, rollout: Rollout, batch: Batch | SequenceBatch, progress: float
+    ) -> dict[str, float]:
         cfg = self.config
         clip = self.clip_coef(progress)
         fresh = self.off_policy_estimator or cfg.recompute_advantages
 
-        def batch_for_epoch(epoch: int) -> Batch:
+        def batch_for_epoch(epoch: int) -> Batch | SequenceBatch:
             return self.reestimate(rollout) if fresh and epoch > 0 else batch
 
         metrics = ppo_epochs(

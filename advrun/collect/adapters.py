@@ -4,7 +4,9 @@ torch-native ones, so a single collector and a single evaluation loop serve both
 Conversion happens only here, at the edge (CleanRL converts at ``envs.step(action
 .cpu().numpy())`` the same way): actions go in as tensors, observations come out as
 tensors on the learner's device in the buffer dtype (``uint8`` frames stay ``uint8``,
-everything else ``float32``); rewards (``float64``, so episode sums stay exact),
+everything else ``float32``; Dict, Tuple, Discrete, MultiDiscrete and MultiBinary
+observations are packed into one row per env by :class:`~advrun.spaces.ObsLayout`, which
+the network's encoder unpacks); rewards (``float64``, so episode sums stay exact),
 ``terminated`` and ``truncated`` come out on :attr:`EnvAdapter.data_device` -- the host
 for numpy envs (moved to the device once per rollout by the collector), the device for
 torch envs (nothing leaves it).
@@ -28,6 +30,7 @@ from torch import Tensor
 from advrun.collect.actions import EnvActions
 from advrun.envs.snapshot import restore, snapshot
 from advrun.envs.torch_envs import TorchVectorEnv
+from advrun.spaces import ObsLayout, needs_layout
 from advrun.training.faults import EnvError, NonFiniteEnvOutput
 
 Step = tuple[Tensor, Tensor, Tensor, Tensor]
@@ -40,16 +43,19 @@ def buffer_dtype(space: gym.Space) -> torch.dtype:
     return torch.uint8 if getattr(space, "dtype", None) == np.uint8 else torch.float32
 
 
-def check_env_output(obs: np.ndarray, reward: np.ndarray | None, row: int) -> None:
+def check_env_output(
+    obs: np.ndarray, reward: np.ndarray | None, row: int, name: str = "observation"
+) -> None:
     """Raise :class:`NonFiniteEnvOutput` for the first NaN/inf in a batch of float
-    observations ``[N, ...]`` or rewards ``[N]`` (integer observations cannot hold one)."""
+    observations ``[N, ...]`` or rewards ``[N]`` (integer observations cannot hold one).
+    ``name`` is the observation's (or a Dict/Tuple leaf's) name in the message."""
     if reward is not None and not np.isfinite(reward).all():
         env = int(np.flatnonzero(~np.isfinite(reward))[0])
         raise NonFiniteEnvOutput("reward", float(reward[env]), row, env)
     if obs.dtype.kind == "f" and not np.isfinite(obs).all():
         flat = obs.reshape(obs.shape[0], -1)
         env, element = (int(i) for i in np.argwhere(~np.isfinite(flat))[0])
-        raise NonFiniteEnvOutput(f"observation[{element}]", float(flat[env, element]), row, env)
+        raise NonFiniteEnvOutput(f"{name}[{element}]", float(flat[env, element]), row, env)
 
 
 class EnvAdapter:
@@ -63,7 +69,13 @@ class EnvAdapter:
         self.num_envs = envs.num_envs
         self.single_observation_space = envs.single_observation_space
         self.single_action_space = envs.single_action_space
-        self.obs_dtype = buffer_dtype(envs.single_observation_space)
+        space = envs.single_observation_space
+        # Non-Box observations travel packed (advrun.spaces); obs_shape is per env.
+        self.layout = ObsLayout(space) if needs_layout(space) else None
+        self.obs_dtype = self.layout.torch_dtype if self.layout else buffer_dtype(space)
+        self.obs_shape: tuple[int, ...] = (
+            (self.layout.width,) if self.layout else tuple(space.shape or ())
+        )
         self.to_env_action = EnvActions(envs, self.device, native=self.native)
         # The env's time limit when its spec says (None: no limit known).
         spec = getattr(envs, "spec", None)
@@ -112,6 +124,8 @@ class GymAdapter(EnvAdapter):
         self._obs_shape: tuple[int, ...] | None = None
 
     def _obs(self, obs: Any, row: int, reward: np.ndarray | None = None) -> Tensor:
+        if self.layout is not None:
+            return self._packed(obs, row, reward)
         arr = np.asarray(obs, dtype=self._np_dtype)
         if self._obs_shape is None:
             self._obs_shape = arr.shape
@@ -125,6 +139,21 @@ class GymAdapter(EnvAdapter):
             )
         check_env_output(arr, reward, row)
         return torch.from_numpy(arr).to(self.device, non_blocking=True)
+
+    def _packed(self, obs: Any, row: int, reward: np.ndarray | None) -> Tensor:
+        """A structured observation as one packed row per env (:mod:`advrun.spaces`),
+        each leaf checked for its shape and for NaN/inf under its own name."""
+        assert self.layout is not None
+        try:
+            leaves = self.layout.leaf_arrays(obs)
+        except (KeyError, IndexError, TypeError, ValueError) as err:
+            problem = ValueError(f"the observation does not fit its space: {err}")
+            raise EnvError("stepping", problem) from err
+        check_env_output(np.zeros(0, np.float32), reward, row)
+        for leaf, arr in zip(self.layout.leaves, leaves, strict=True):
+            check_env_output(arr, None, row, leaf.name)
+        packed = self.layout.pack(leaves)
+        return torch.from_numpy(packed).to(self.device, non_blocking=True)
 
     def reset(self, seed: int | list[int] | None) -> Tensor:
         obs, _ = self._call("resetting", self.envs.reset, seed=seed)

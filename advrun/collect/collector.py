@@ -65,6 +65,12 @@ class Rollout:
     valid: Tensor
     extras: dict[str, Tensor]
     episodes: EpisodeStats
+    # [T, N] True where obs[t] is the first observation of an episode, and the same for
+    # next_obs (recurrent policies zero their state there).
+    starts: Tensor | None = None
+    next_starts: Tensor | None = None
+    # A recurrent policy's state before row 0 (set by the algorithm that collected it).
+    state0: Tensor | None = None
 
     @property
     def steps(self) -> int:
@@ -122,6 +128,10 @@ class Collector:
         data = env.data_device
         # True where the previous step ended an episode: the next step is a dummy reset.
         self.autoreset = torch.zeros(self.num_envs, dtype=torch.bool, device=data)
+        # True where next_obs is the first observation of an episode (after a reset, or
+        # one row after the NEXT_STEP dummy row). On the learner's device: recurrent
+        # policies read it before each step to zero their state.
+        self.starts = torch.ones(self.num_envs, dtype=torch.bool, device=self.device)
         self.ep_return = torch.zeros(self.num_envs, dtype=torch.float64, device=data)
         self.ep_length = torch.zeros(self.num_envs, dtype=torch.int64, device=data)
 
@@ -130,6 +140,7 @@ class Collector:
         states); episodes in progress are dropped from the statistics."""
         self.next_obs = self.env.reset(seeds)
         self.autoreset = torch.zeros_like(self.autoreset)
+        self.starts = torch.ones_like(self.starts)
         self.ep_return = torch.zeros_like(self.ep_return)
         self.ep_length = torch.zeros_like(self.ep_length)
         if self.reward_scaler is not None:
@@ -149,10 +160,13 @@ class Collector:
         actions: list[Tensor] = []
         extras: dict[str, list[Tensor]] = {}
         autoreset0 = self.autoreset
+        starts = torch.empty((steps, n), dtype=torch.bool, device=dev)
+        ended_before = autoreset0  # the previous row ended an episode: this row is a dummy
         finished = torch.zeros(n, dtype=torch.bool, device=data) if until_all_done else None
 
         for t in range(steps):
             obs_buf[t] = self.next_obs
+            starts[t] = self.starts
             action, extra = policy(obs_buf[t])
             actions.append(action)
             for key, value in extra.items():
@@ -163,6 +177,9 @@ class Collector:
                 err.row = t
                 raise
             raw[t], term[t], trunc[t] = reward, term_t, trunc_t
+            # After a dummy row the env has reset: the next observation starts an episode.
+            self.starts = ended_before.to(dev, non_blocking=True)
+            ended_before = term_t | trunc_t
             if scaled is not None and self.reward_scaler is not None:
                 ended_t = term_t | trunc_t
                 scaled[t] = self.reward_scaler(reward, ended_t, ~self.autoreset)
@@ -172,11 +189,12 @@ class Collector:
                 finished |= term_t | trunc_t
                 if bool(finished.all()):
                     steps = t + 1
-                    obs_buf, raw, term, trunc = (
+                    obs_buf, raw, term, trunc, starts = (
                         obs_buf[:steps],
                         raw[:steps],
                         term[:steps],
                         trunc[:steps],
+                        starts[:steps],
                     )
                     scaled = scaled[:steps] if scaled is not None else None
                     break
@@ -200,6 +218,8 @@ class Collector:
             valid=valid.to(dev),
             extras={k: torch.stack(v) for k, v in extras.items()},
             episodes=stats,
+            starts=starts,
+            next_starts=self.starts,
         )
 
     def state_dict(self) -> dict[str, Any]:
@@ -209,6 +229,7 @@ class Collector:
         state: dict[str, Any] = {
             "next_obs": self.next_obs.cpu().clone(),
             "autoreset": self.autoreset.cpu().clone(),
+            "starts": self.starts.cpu().clone(),
             "ep_return": self.ep_return.cpu().clone(),
             "ep_length": self.ep_length.cpu().clone(),
             "envs": self.env.state_dict(),
@@ -226,6 +247,8 @@ class Collector:
         data = self.env.data_device
         self.next_obs = state["next_obs"].to(self.device)
         self.autoreset = state["autoreset"].to(data)
+        if "starts" in state:  # checkpoints before recurrent policies: a fresh start
+            self.starts = state["starts"].to(self.device)
         self.ep_return = state["ep_return"].to(data, torch.float64)
         self.ep_length = state["ep_length"].to(data)
         if self.reward_scaler is not None and "reward_scaler" in state:

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from advrun.config.errors import ConfigError
-from advrun.storage.checkpoint import CheckpointError
 
 EXIT_BAD_INPUT = 2
 
@@ -29,6 +28,9 @@ def mark_job_started() -> None:
 @contextmanager
 def clean_errors() -> Iterator[None]:
     """Report bad config values and bad checkpoints without a traceback (exit 2)."""
+    # Imported here: the checkpoint module imports torch, which `advrun --help` must not.
+    from advrun.storage.checkpoint import CheckpointError
+
     mark_job_started()
     try:
         yield

@@ -12,11 +12,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import hydra
-import numpy as np
-import torch
 from omegaconf import DictConfig
 
 from advrun.commands.errors import clean_errors
@@ -24,12 +22,15 @@ from advrun.config import ConfigError, conf_dir, register_configs
 from advrun.config.containers import enum_value
 from advrun.config.schema import EvalCommandConfig
 from advrun.config.validate import to_object
-from advrun.evaluation.episodes import Episodes, play_episodes
-from advrun.evaluation.loading import TrainedPolicy, load_trained_policy
-from advrun.evaluation.progress import EvalProgress
-from advrun.evaluation.report import paired_difference, summarize, write_report
-from advrun.training.builders import build_envs
-from advrun.training.device import resolve_device
+
+# numpy, torch, gymnasium and the evaluation modules are imported where they are used:
+# `advrun eval --help` composes and prints the config only and must not pay for them.
+if TYPE_CHECKING:
+    import numpy as np
+    import torch
+
+    from advrun.evaluation.episodes import Episodes
+    from advrun.evaluation.loading import TrainedPolicy
 
 register_configs()
 
@@ -105,6 +106,12 @@ def _play(
 ) -> tuple[Episodes, list[list[np.ndarray]], float]:
     """Play ``c.episodes`` episodes; returns the episodes and, when recording, the
     frames of the first ``recorder_episodes`` (and the video fps)."""
+    import numpy as np
+
+    from advrun.evaluation.episodes import Episodes, play_episodes
+    from advrun.evaluation.progress import EvalProgress
+    from advrun.training.builders import build_envs
+
     # Recording needs sync envs (see advrun.evaluation.video); with video=true the
     # baseline plays on sync envs too, so both see the same episode seeds.
     vectorization = "sync" if c.video else trained.config.env.vectorization
@@ -169,12 +176,19 @@ def _play(
 
 def run_evaluation(c: EvalCommandConfig) -> Evaluation:
     """Play the checkpoint (and the baseline, on the same seeds); record videos."""
+    from advrun.evaluation.loading import load_trained_policy
+    from advrun.training.device import resolve_device
+
     _check(c)
     device = resolve_device(enum_value(c.device))
-    trained = load_trained_policy(checkpoint_path(c.run, c.checkpoint, c.which), device)
+    trained = load_trained_policy(
+        checkpoint_path(c.run, c.checkpoint, c.which), device, trust_env_code=c.trust_env_code
+    )
     base = None
     if c.baseline:
-        base = load_trained_policy(baseline_path(c.baseline, c.which), device)
+        base = load_trained_policy(
+            baseline_path(c.baseline, c.which), device, trust_env_code=c.trust_env_code
+        )
         _same_env(trained, base)
     episodes, frames, fps = _play(trained, c, device, "eval", c.video_episodes if c.video else 0)
     out = Evaluation(trained, episodes)
@@ -203,6 +217,8 @@ def evaluate_checkpoint(c: EvalCommandConfig) -> np.ndarray:
 
 def build_report(ev: Evaluation, c: EvalCommandConfig) -> dict[str, Any]:
     """The JSON report (see :mod:`advrun.evaluation.report`)."""
+    from advrun.evaluation.report import paired_difference, summarize
+
     target = ev.policy.config.env.target_return
     report: dict[str, Any] = {
         "checkpoint": str(ev.policy.checkpoint),
@@ -241,6 +257,10 @@ def build_report(ev: Evaluation, c: EvalCommandConfig) -> dict[str, Any]:
 
 @hydra.main(version_base="1.3", config_path=conf_dir(), config_name="eval")
 def evaluate(cfg: DictConfig) -> float:
+    import torch
+
+    from advrun.evaluation.report import write_report
+
     with clean_errors():
         c = to_object(cfg)
         assert isinstance(c, EvalCommandConfig)

@@ -4,7 +4,6 @@ file plus a metadata JSON (see :mod:`advrun.export`)."""
 from __future__ import annotations
 
 import hydra
-import torch
 from omegaconf import DictConfig
 
 from advrun.commands.errors import clean_errors
@@ -12,14 +11,16 @@ from advrun.commands.evaluate import checkpoint_path
 from advrun.config import ConfigError, conf_dir, register_configs
 from advrun.config.schema import ExportCommandConfig
 from advrun.config.validate import to_object
-from advrun.export import FORMATS, OUTPUTS, export_checkpoint
-from advrun.export.bundle import result_summary
 
+# advrun.export (torch, onnx) is imported where it is used: `advrun export --help`
+# composes and prints the config only and must not pay for it.
 register_configs()
 
 
 def check_export_config(c: ExportCommandConfig) -> None:
     """Range checks the schema's types cannot express (exit 2 before any work)."""
+    from advrun.export import FORMATS, OUTPUTS
+
     if c.format not in FORMATS:
         raise ConfigError(
             "format", f"{c.format!r} is not one of {', '.join(FORMATS)}.", "use format=onnx."
@@ -40,6 +41,11 @@ def check_export_config(c: ExportCommandConfig) -> None:
 
 @hydra.main(version_base="1.3", config_path=conf_dir(), config_name="export")
 def export(cfg: DictConfig) -> None:
+    import torch
+
+    from advrun.export import export_checkpoint
+    from advrun.export.bundle import result_summary
+
     with clean_errors():
         c = to_object(cfg)
         assert isinstance(c, ExportCommandConfig)
@@ -52,5 +58,6 @@ def export(cfg: DictConfig) -> None:
             c.out,
             outputs=c.outputs,
             check_observations=c.check_observations,
+            trust_env_code=c.trust_env_code,
         )
         print(result_summary(result))

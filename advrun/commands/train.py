@@ -28,13 +28,13 @@ from advrun.commands.preflight import in_use_error
 from advrun.commands.run_end import next_steps, read_summary, summary_line
 from advrun.config import ConfigError, TrainConfig, conf_dir, register_configs, to_train_config
 from advrun.config.stored import stored_config
-from advrun.storage.checkpoint import load_checkpoint
 from advrun.storage.lock import RunDirLock, RunDirLocked
 from advrun.sweeps.members import in_multirun, member_overrides, record_failure
-from advrun.training.faults import RunFailed, TrainingDiverged
 from advrun.training.signals import StopSignals
-from advrun.training.trainer import Interrupted, Trainer
 
+# The trainer, checkpoints and faults (torch, gymnasium, TensorBoard) are imported inside
+# the functions that run a job: `advrun train --help` composes and prints the config only
+# (advrun.cli registers the schemas light for it), and must not pay for them.
 register_configs()
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,8 @@ def resume_config(
 
     Raises :class:`AlreadyComplete` when the run completed and ``total_steps`` was not
     raised above what it was trained for."""
+    from advrun.storage.checkpoint import load_checkpoint
+
     run_dir = Path(cfg.resume)
     last = run_dir / "checkpoints" / "last.pt"
     if not last.is_file():
@@ -126,6 +128,8 @@ def run_training(
     signals: StopSignals | None = None,
 ) -> float:
     """Validate ``cfg`` (before any work), lock the run dir and train into it."""
+    from advrun.training.trainer import Trainer
+
     state = changes = None
     if cfg.resume:
         config, state, changes = resume_config(cfg, overridden or [])
@@ -176,6 +180,9 @@ def _print_fault(err: BaseException) -> None:
 
 @hydra.main(version_base="1.3", config_path=conf_dir(), config_name="train")
 def train(cfg: DictConfig) -> float:
+    from advrun.training.faults import RunFailed, TrainingDiverged
+    from advrun.training.trainer import Interrupted
+
     if in_multirun():
         return _sweep_member(cfg)
     hydra_cfg = HydraConfig.get()
@@ -240,6 +247,8 @@ def _sweep_member(cfg: DictConfig) -> float:
     recorded in the member's summary.json and printed with its overrides, and the member
     returns NaN so the launcher and the other members carry on (advrun.sweeps.members
     explains why a return, not an exception). A signal still stops the whole sweep."""
+    from advrun.training.trainer import Interrupted
+
     mark_job_started()
     run_dir = HydraConfig.get().runtime.output_dir
     try:

@@ -91,6 +91,11 @@ class NetworkConfig:
     obs_clip: float = 10.0
     # Q-networks only (algo=dqn): the dueling head Q = V + A - mean_a A (Wang et al. 2016).
     dueling: bool = False
+    # A recurrent cell (lstm or gru) between the encoder and the trunks, for partially
+    # observed envs (network=lstm); its hidden state is carried through rollouts, reset
+    # at episode starts and saved in checkpoints. null: feed-forward. PPO/A2C/REINFORCE.
+    recurrent: str | None = None
+    recurrent_size: int = 64
 
 
 @dataclass
@@ -168,6 +173,9 @@ class TrainConfig:
     progress: bool = True
     # Names the run dir (<time>_<name>_<tag>; train.yaml: the env id, "/" becomes "-").
     name: str = "run"
+    # The conf/tuned/<algo>_<advantage>_<env>.yaml this run's defaults picked (that file sets it),
+    # so ``advrun train --cfg job env=X`` shows it; null when there was none.
+    tuned: str | None = None
 
 
 @dataclass
@@ -193,6 +201,9 @@ class EvalCommandConfig:
     bootstrap_reps: int = 2000
     # An episode counter on stderr (only on a terminal).
     progress: bool = True
+    # Build the env even when the checkpoint's config names user code (env.id=module:Id,
+    # env.make, env.wrappers): importing it runs that code (advrun.envs.trust).
+    trust_env_code: bool = False
 
 
 @dataclass
@@ -211,3 +222,5 @@ class ExportCommandConfig:
     out: str | None = None
     # Random observations the written file is run on and compared with torch (0: skip).
     check_observations: int = 1000
+    # See EvalCommandConfig.trust_env_code.
+    trust_env_code: bool = False

@@ -5,6 +5,11 @@ so every composed config is typed by :class:`TrainConfig` / :class:`EvalCommandC
 The component groups (``algo``, ``advantage``, ``optimizer``) are typed per option: each
 registered component's config dataclass is stored as ``schema/<group>/<name>``, and
 ``conf/<group>/<name>.yaml`` extends it. So the registry is the one list of choices.
+
+``register_configs(light=True)`` (what ``advrun <command> --help`` uses) stores the same
+nodes as plain defaults read from the registries' static index
+(:mod:`advrun.config.index`) instead: composing and printing then needs no torch. A later
+full call replaces them with the typed dataclasses.
 """
 
 from __future__ import annotations
@@ -19,21 +24,39 @@ from omegaconf import OmegaConf
 from advrun.config.schema import EvalCommandConfig, ExportCommandConfig, TrainConfig
 from advrun.registry import Registry
 
-_registered = False
+# None, "light" (component nodes from the static index) or "full" (typed dataclasses).
+_registered: str | None = None
+# Set by advrun.cli for `advrun <command> --help`: then the commands' own module-level
+# register_configs() calls store the light nodes too. Launcher processes never set it.
+help_only = False
 
 
-def register_configs() -> None:
-    """Idempotently store the schemas (safe to call from every entry point)."""
+def register_configs(light: bool | None = None) -> None:
+    """Idempotently store the schemas (safe to call from every entry point).
+
+    ``light``: store the component options' defaults from the static index, importing no
+    component module (for ``--help``); otherwise their typed dataclasses, which means
+    importing every registered component (and torch). ``None``: light exactly when
+    :data:`help_only` is set. A full call after a light one replaces the nodes."""
     global _registered
-    if _registered:
+    if light is None:
+        light = help_only
+    if _registered == "full" or (light and _registered == "light"):
         return
     cs = ConfigStore.instance()
     cs.store(name="train_schema", node=TrainConfig)
     cs.store(name="eval_schema", node=EvalCommandConfig)
     cs.store(name="export_schema", node=ExportCommandConfig)
-    for group, registry in component_registries().items():
-        for entry in registry:
-            cs.store(group=f"schema/{group}", name=entry.name, node=entry.config)
+    if light:
+        from advrun.config.index import load_index
+
+        for group, section in load_index()["groups"].items():
+            for name, option in section["options"].items():
+                cs.store(group=f"schema/{group}", name=name, node=option["defaults"])
+    else:
+        for group, registry in component_registries().items():
+            for entry in registry:
+                cs.store(group=f"schema/{group}", name=entry.name, node=entry.config)
     if not OmegaConf.has_resolver("advrun.if_null"):
         OmegaConf.register_new_resolver("advrun.if_null", if_null)
     if not OmegaConf.has_resolver("advrun.run_tag"):
@@ -48,7 +71,7 @@ def register_configs() -> None:
         OmegaConf.register_new_resolver("advrun.callable_name", callable_name)
     if not OmegaConf.has_resolver("advrun.path_name"):
         OmegaConf.register_new_resolver("advrun.path_name", path_name)
-    _registered = True
+    _registered = "light" if light else "full"
 
 
 def component_registries() -> dict[str, Registry[Any]]:

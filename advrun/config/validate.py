@@ -126,7 +126,34 @@ def _check_components(c: TrainConfig) -> None:
         f"{algorithm.network} network.",
         "use network.dueling=true with algo=dqn, or drop it.",
     )
+    _check_recurrent(c, algorithm.network)
     c.algo.check("algo", c)
+
+
+def _check_recurrent(c: TrainConfig, family: str) -> None:
+    """``network.recurrent`` names a cell, and the algorithm carries a policy state
+    (the on-policy actor-critics do; DQN's replay of single transitions does not)."""
+    from advrun.networks.recurrent import CELLS
+
+    cell = c.network.recurrent
+    if cell is None:
+        return
+    _check(
+        cell in CELLS,
+        "network.recurrent",
+        f"{cell!r} is not a recurrent cell.",
+        f"use one of: {', '.join(CELLS)} (or null for a feed-forward network).",
+    )
+    _at_least(c.network.recurrent_size, 1, "network.recurrent_size")
+    _check(
+        family == "actor_critic",
+        "network.recurrent",
+        f"algo={c.algo.name} trains a {family} network from single replayed transitions; "
+        f"a recurrent policy (network.recurrent={cell}) needs whole sequences and their "
+        "hidden states, which only the on-policy algorithms carry.",
+        "use algo=ppo|a2c|reinforce with network=lstm, or a feed-forward network "
+        "(network=mlp_relu) with algo=dqn.",
+    )
 
 
 def _check_network_kind(c: TrainConfig) -> None:

@@ -45,6 +45,8 @@ def _encode(value: Any) -> Any:
     # numpy first: np.float64 subclasses float but would pickle as a numpy global.
     if isinstance(value, (np.ndarray, np.generic)):
         arr = np.asarray(value)
+        if arr.dtype.kind in "SU":  # bytes / str arrays (FrozenLake's map): as lists
+            return {"__nd_list__": arr.tolist(), "dtype": arr.dtype.str}
         stored = arr.astype(np.int64) if arr.dtype.kind == "u" else arr
         return {
             "__nd__": torch.from_numpy(np.array(stored, copy=True)),
@@ -65,6 +67,8 @@ def _encode(value: Any) -> Any:
 def _decode(value: Any, current: Any = None) -> Any:
     if not isinstance(value, dict):
         return value
+    if "__nd_list__" in value:
+        return np.array(value["__nd_list__"], dtype=np.dtype(value["dtype"]))
     if "__nd__" in value:
         arr = value["__nd__"].numpy().astype(np.dtype(value["dtype"]))
         return arr[()] if value["scalar"] else arr

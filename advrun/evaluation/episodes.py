@@ -19,8 +19,7 @@ import torch
 
 from advrun.collect.adapters import GymAdapter
 from advrun.evaluation.progress import EvalProgress
-from advrun.networks import QNetwork
-from advrun.training.evaluate import evaluate
+from advrun.training.evaluate import evaluate, model_policy
 
 
 @dataclass
@@ -78,17 +77,14 @@ def play_episodes(
     tracker = EpisodeTracker(envs, progress)
     env = GymAdapter(tracker, device)
 
-    def policy(obs: torch.Tensor) -> torch.Tensor:
-        if isinstance(model, QNetwork):  # value-based policies act greedily
-            return model.act(obs)
-        return model.act(obs, deterministic=deterministic)[0]
-
     returns: list[float] = []
     lengths: list[int] = []
     seeds: list[int] = []
     try:
         while len(returns) < episodes:
             round_seed = seed + len(seeds) * envs.num_envs
+            # A fresh policy per round: a recurrent one starts from a zero state.
+            policy = model_policy(model, deterministic)
             got = evaluate(policy, env, seed=round_seed, module=model)
             seeds.append(round_seed)
             returns.extend(got.tolist())

@@ -17,6 +17,7 @@ from torch import nn
 
 from advrun.config.schema import TrainConfig
 from advrun.config.stored import stored_train_config
+from advrun.envs.trust import require_trust
 from advrun.storage.checkpoint import load_checkpoint
 from advrun.training.builders import build_envs, build_model
 
@@ -57,14 +58,19 @@ def env_spaces(cfg: TrainConfig, device: torch.device) -> tuple[gym.Space, gym.S
         envs.close()
 
 
-def load_trained_policy(path: str | Path, device: torch.device | str = "cpu") -> TrainedPolicy:
+def load_trained_policy(
+    path: str | Path, device: torch.device | str = "cpu", *, trust_env_code: bool = False
+) -> TrainedPolicy:
     """Load ``path`` (weights only), rebuild its network and put it in eval mode.
 
     Raises :class:`~advrun.storage.checkpoint.CheckpointError` for a missing or unsafe
-    file and :class:`~advrun.config.ConfigError` when the env cannot be built."""
+    file and :class:`~advrun.config.ConfigError` when the env cannot be built, or when
+    building it would import user code and ``trust_env_code`` is false
+    (:mod:`advrun.envs.trust`)."""
     device = torch.device(device)
     data = load_checkpoint(path, map_location=device)
     cfg = train_config_of(data)
+    require_trust(cfg.env, str(path), trust_env_code)
     obs_space, act_space = env_spaces(cfg, device)
     model = build_model(cfg, obs_space, act_space).to(device)
     model.load_state_dict(data["model"])

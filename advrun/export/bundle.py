@@ -55,14 +55,13 @@ def default_out(checkpoint: Path, fmt: str) -> Path:
 
 def _io_spec(policy: ExportablePolicy, outputs: list[np.ndarray]) -> dict[str, Any]:
     """Names, shapes (``"batch"`` for the batch axis) and dtypes of inputs and outputs."""
-    example = policy.example_inputs()[0]
     inputs = [
         {
             "name": name,
-            "shape": ["batch", *policy.obs_shape],
+            "shape": ["batch", *example.shape[1:]],
             "dtype": str(example.dtype).removeprefix("torch."),
         }
-        for name in policy.input_names
+        for name, example in zip(policy.input_names, policy.example_inputs(), strict=True)
     ]
     outs = [
         {"name": name, "shape": ["batch", *out.shape[1:]], "dtype": str(out.dtype)}
@@ -92,7 +91,9 @@ def build_metadata(
         "notes": (
             "obs is the raw env observation (normalisation is inside the graph); "
             "action is argmax(logits) for Discrete spaces and the Gaussian mean clipped "
-            "to the action bounds for Box spaces."
+            "to the action bounds for Box spaces. A recurrent policy (inputs obs, state) "
+            "returns state_next last: start each episode from a zero state and feed "
+            "state_next back with the next observation."
         ),
         "network": {
             "kind": enum_value(cfg.network.kind),
@@ -115,6 +116,8 @@ def check_export(
 ) -> dict[str, float]:
     """Max ``|file - torch|`` per output on ``obs``; a discrete action counts its
     mismatches (a flipped argmax) rather than a difference of indices."""
+    if len(policy.input_names) > 1:
+        return check_recurrent_export(policy, path, fmt, obs)
     want = run_policy(policy, obs)
     got = run_exported(path, fmt, obs)
     result: dict[str, float] = {"observations": float(len(obs))}
@@ -125,6 +128,35 @@ def check_export(
             result[f"{name}_mismatches"] = float(np.sum(w != g))
         else:
             result[f"{name}_max_abs_diff"] = float(np.max(np.abs(w - g.astype(w.dtype))))
+    return result
+
+
+RECURRENT_CHECK_STEPS = 8
+"""Steps per sequence when checking a recurrent export (the state is fed back)."""
+
+
+def check_recurrent_export(
+    policy: ExportablePolicy, path: Path, fmt: str, obs: np.ndarray
+) -> dict[str, float]:
+    """:func:`check_export` for a recurrent policy: ``obs`` cut into sequences of
+    :data:`RECURRENT_CHECK_STEPS` steps; the file and torch each feed their own
+    ``state_next`` back from a zero state, so differences would compound."""
+    steps = RECURRENT_CHECK_STEPS
+    batch = max(1, len(obs) // steps)
+    seqs = obs[: batch * steps].reshape(steps, batch, *obs.shape[1:])
+    state_want = state_got = policy.zero_state(batch).numpy()  # type: ignore[operator]
+    result: dict[str, float] = {"observations": float(batch * steps), "steps": float(steps)}
+    for t in range(steps):
+        want = run_policy(policy, seqs[t], state_want)
+        got = run_exported(path, fmt, seqs[t], state_got)
+        for name, w, g in zip(policy.output_names, want, got, strict=True):
+            if np.issubdtype(w.dtype, np.integer):
+                key, value = f"{name}_mismatches", float(np.sum(w != g))
+                result[key] = result.get(key, 0.0) + value
+            else:
+                key, value = f"{name}_max_abs_diff", float(np.max(np.abs(w - g.astype(w.dtype))))
+                result[key] = max(result.get(key, 0.0), value)
+        state_want, state_got = want[-1], got[-1]
     return result
 
 
@@ -165,10 +197,11 @@ def export_checkpoint(
     *,
     outputs: str = "action",
     check_observations: int = CHECK_OBSERVATIONS,
+    trust_env_code: bool = False,
 ) -> ExportResult:
     """Load ``checkpoint`` (weights only) and :func:`export_policy` it; ``out``
-    defaults to :func:`default_out`."""
-    trained = load_trained_policy(checkpoint, "cpu")
+    defaults to :func:`default_out`. ``trust_env_code``: see :mod:`advrun.envs.trust`."""
+    trained = load_trained_policy(checkpoint, "cpu", trust_env_code=trust_env_code)
     path = Path(out) if out else default_out(Path(checkpoint), fmt)
     return export_policy(trained, fmt, path, outputs=outputs, check_observations=check_observations)
 

@@ -86,26 +86,38 @@ def export_torchscript(policy: ExportablePolicy, path: Path, metadata: dict[str,
     traced.save(str(path), _extra_files={f"{METADATA_KEY}.json": json.dumps(metadata)})
 
 
-def run_exported(path: Path, fmt: str, obs: np.ndarray) -> list[np.ndarray]:
-    """The exported file's outputs for a batch ``obs`` (onnxruntime or torch.jit)."""
+def run_exported(
+    path: Path, fmt: str, obs: np.ndarray, state: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """The exported file's outputs for a batch ``obs`` (onnxruntime or torch.jit);
+    a recurrent policy's file also takes its ``state``."""
+    inputs = [obs] if state is None else [obs, state]
     if fmt == "onnx":
         require("onnxruntime", what="Checking an ONNX export")
         import onnxruntime as ort
 
         session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-        name = session.get_inputs()[0].name
-        return [np.asarray(x) for x in session.run(None, {name: obs})]
+        names = [i.name for i in session.get_inputs()]
+        return [np.asarray(x) for x in session.run(None, dict(zip(names, inputs, strict=True)))]
     module = torch.jit.load(str(path), map_location="cpu")
     with torch.no_grad():
-        out = module(torch.from_numpy(obs))
+        out = module(*(torch.from_numpy(x) for x in inputs))
     outs = out if isinstance(out, (tuple, list)) else (out,)
     return [o.detach().numpy() for o in outs]
 
 
-def run_policy(policy: ExportablePolicy, obs: np.ndarray) -> list[np.ndarray]:
-    """The wrapper's own outputs in torch (the reference the export must reproduce)."""
+def run_policy(
+    policy: ExportablePolicy, obs: np.ndarray, state: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """The wrapper's own outputs in torch (the reference the export must reproduce); a
+    recurrent policy starts from ``state`` (zeros when None)."""
+    inputs = [torch.from_numpy(obs)]
+    if len(policy.input_names) > 1:
+        inputs.append(
+            torch.from_numpy(state) if state is not None else policy.zero_state(len(obs))  # type: ignore[operator]
+        )
     with torch.no_grad():
-        out = policy(torch.from_numpy(obs))
+        out = policy(*inputs)
     outs: Sequence[torch.Tensor] = out if isinstance(out, tuple) else (out,)
     return [o.detach().numpy() for o in outs]
 

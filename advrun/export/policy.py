@@ -13,9 +13,11 @@ one code path. Adding a policy family means adding a wrapper here:
 * :class:`GreedyQPolicy` -- a value-based network ``Q(s, .)`` acting greedily,
   ``a = argmax_a Q(s, a)``; ``outputs="dist"`` adds the Q-values.
 
-A recurrent policy would take its hidden state as an extra input and return the next
-one as an extra output (``input_names=("obs", "h")``, ``output_names=(..., "h_next")``),
-with :meth:`example_inputs` giving a zero state.
+* :class:`RecurrentPolicy` -- a recurrent actor-critic: its state is an explicit
+  input and output (``input_names=("obs", "state")``, ``output_names=(..., "state_next")``,
+  ``state [B, state_size]``: ``[h | c]`` for an LSTM, ``h`` for a GRU). The caller
+  starts each episode from zeros and feeds ``state_next`` back with the next
+  observation.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from gymnasium import spaces
 from torch import Tensor, nn
 
 from advrun.networks import ActorCritic, QNetwork
+from advrun.networks.recurrent import RecurrentActorCritic
 
 OUTPUTS: tuple[str, ...] = ("action", "dist")
 """``action``: actions only; ``dist``: actions plus the distribution's parameters."""
@@ -89,6 +92,11 @@ class ActorCriticPolicy(ExportablePolicy):
 
     def forward(self, obs: Tensor) -> Tensor | tuple[Tensor, ...]:
         out = self._actor(obs)
+        if self.model.action_kind in ("multi_discrete", "multi_binary"):
+            # Per-dimension argmax / z > 0; env offsets (MultiDiscrete.start) are the
+            # caller's, as in the metadata notes.
+            action = self.model.deterministic_action(out)
+            return (action, out) if self.with_dist else action
         if not self.continuous:
             action = out.argmax(dim=-1)
             return (action, out) if self.with_dist else action
@@ -121,6 +129,40 @@ class GreedyQPolicy(ExportablePolicy):
         return (action, q) if self.with_dist else action
 
 
+class RecurrentPolicy(ExportablePolicy):
+    """``(obs [B, ...], state [B, S]) -> (action, [dist...], state_next)``: one step of
+    a :class:`RecurrentActorCritic`; the head is :class:`ActorCriticPolicy`'s."""
+
+    input_names = ("obs", "state")
+
+    def __init__(
+        self,
+        model: RecurrentActorCritic,
+        observation_space: spaces.Space,
+        action_space: spaces.Space,
+        outputs: str = "action",
+    ) -> None:
+        super().__init__(observation_space)
+        self.model = model
+        self.state_size = int(model.state_size)
+        features = spaces.Box(-1.0, 1.0, (model.hidden,), dtype=np.float32)
+        self.head = ActorCriticPolicy(model.core, features, action_space, outputs)
+        self.output_names = (*self.head.output_names, "state_next")
+
+    def zero_state(self, batch: int) -> Tensor:
+        return torch.zeros(batch, self.state_size)
+
+    def example_inputs(self, batch: int = 2) -> tuple[Tensor, ...]:
+        (obs,) = super().example_inputs(batch)
+        return obs, torch.randn(batch, self.state_size)
+
+    def forward(self, obs: Tensor, state: Tensor) -> tuple[Tensor, ...]:
+        h, state_next = self.model.advance(self.model.features(obs), state)
+        out = self.head(h)
+        outs = out if isinstance(out, tuple) else (out,)
+        return (*outs, state_next)
+
+
 def policy_for(
     model: nn.Module,
     observation_space: spaces.Space,
@@ -129,10 +171,21 @@ def policy_for(
 ) -> ExportablePolicy:
     """The wrapper for ``model``'s family (in eval mode, on the CPU)."""
     model = model.to("cpu").eval()
-    if isinstance(model, ActorCritic):
-        policy: ExportablePolicy = ActorCriticPolicy(
-            model, observation_space, action_space, outputs
+    if not isinstance(observation_space, spaces.Box):
+        from advrun.config.errors import ConfigError
+
+        raise ConfigError(
+            "checkpoint",
+            f"export takes Box observations; this policy's are {observation_space} "
+            "(advrun feeds them to the network packed, a layout an exported graph's user "
+            "would have to reproduce).",
+            "export a policy trained on a Box observation space (flatten the env's "
+            "observation with gymnasium.wrappers.FlattenObservation in env.wrappers).",
         )
+    if isinstance(model, RecurrentActorCritic):
+        policy: ExportablePolicy = RecurrentPolicy(model, observation_space, action_space, outputs)
+    elif isinstance(model, ActorCritic):
+        policy = ActorCriticPolicy(model, observation_space, action_space, outputs)
     elif isinstance(model, QNetwork):
         policy = GreedyQPolicy(model, observation_space, outputs)
     else:

@@ -1,8 +1,16 @@
-"""Actor-critic for Box observations and Discrete / Box action spaces.
+"""Actor-critic for every observation space :mod:`advrun.networks.encoders` encodes and
+Discrete / Box / MultiDiscrete / MultiBinary action spaces.
 
 Observations pass through ``_prep``: cast to the parameter dtype, optional running
 normalisation (:class:`~advrun.networks.normalize.RunningObsNorm`), then either an
-encoder (the Nature CNN for image stacks) or a flatten, and into the MLP trunks.
+encoder (the Nature CNN for image stacks) or a flatten, and into the MLP trunks. An
+encoder with ``raw_input`` (the per-leaf ``multi`` encoder for Dict/Tuple/Discrete
+observations) takes the stored observation as it is and does its own casting.
+
+The policy head follows the action space (``action_kind``): ``discrete`` (one
+categorical), ``continuous`` (diagonal Gaussian, unclipped; the env edge clips),
+``multi_discrete`` (a categorical per dimension, log-probabilities summed) and
+``multi_binary`` (independent Bernoullis); the maths is in :mod:`advrun.networks.heads`.
 """
 
 from __future__ import annotations
@@ -14,8 +22,10 @@ import torch
 from gymnasium import spaces
 from torch import Tensor, nn
 
-from advrun.networks.encoders import make_encoder
+from advrun.networks.encoders import encode_observations
 from advrun.networks.heads import (
+    bernoulli_log_prob_entropy,
+    bernoulli_sample,
     categorical_log_prob_entropy,
     categorical_sample,
     gaussian_entropy,
@@ -23,13 +33,23 @@ from advrun.networks.heads import (
     gaussian_sample,
     make_policy_head,
     make_value_head,
+    multi_categorical_log_prob_entropy,
+    multi_categorical_sample,
 )
 from advrun.networks.init import HIDDEN_GAIN, orthogonal_init_linears_
 from advrun.networks.mlp import MLP, make_activation
 from advrun.networks.normalize import RunningObsNorm
 
-SUPPORTED_OBSERVATION_SPACES: tuple[str, ...] = ("Box",)
-SUPPORTED_ACTION_SPACES: tuple[str, ...] = ("Discrete", "Box")
+SUPPORTED_OBSERVATION_SPACES: tuple[str, ...] = (
+    "Box",
+    "Discrete",
+    "MultiDiscrete",
+    "MultiBinary",
+    "Dict",
+    "Tuple",
+)
+SUPPORTED_ACTION_SPACES: tuple[str, ...] = ("Discrete", "Box", "MultiDiscrete", "MultiBinary")
+ACTION_KINDS: tuple[str, ...] = ("discrete", "continuous", "multi_discrete", "multi_binary")
 
 
 class ActorCritic(nn.Module):
@@ -41,7 +61,8 @@ class ActorCritic(nn.Module):
       and ``critic_trunk`` (and no ``trunk``). Without a critic (``critic=False``, for the
       critic-free group baselines) there is no ``critic_trunk`` and no ``value_head``, and
       every value is 0.
-    * ``policy_head`` -- ``nn.Linear`` giving logits (discrete) or the Gaussian mean.
+    * ``policy_head`` -- ``nn.Linear`` giving logits (discrete: ``n``; multi_discrete:
+      ``sum(nvec)``; multi_binary: one per bit) or the Gaussian mean.
     * ``value_head`` -- ``nn.Linear`` giving ``V(s)``.
     * ``log_std`` -- ``nn.Parameter [action_dim]``, state-independent (continuous only).
     * ``obs_norm`` -- optional :class:`RunningObsNorm` (buffers only, no parameters).
@@ -69,6 +90,8 @@ class ActorCritic(nn.Module):
         obs_norm: RunningObsNorm | None = None,
         encoder: nn.Module | None = None,
         critic: bool = True,
+        action_kind: str | None = None,
+        nvec: Sequence[int] = (),
     ) -> None:
         super().__init__()
         self.obs_norm = obs_norm
@@ -81,6 +104,13 @@ class ActorCritic(nn.Module):
         self.obs_dim: int = int(obs_dim)
         self.action_dim: int = int(action_dim)
         self.is_continuous: bool = bool(is_continuous)
+        kind = action_kind or ("continuous" if is_continuous else "discrete")
+        if kind not in ACTION_KINDS or (kind == "continuous") != self.is_continuous:
+            raise ValueError(f"action_kind {kind!r} with is_continuous={is_continuous}")
+        self.action_kind: str = kind
+        self.nvec: list[int] = [int(n) for n in nvec]
+        if kind == "multi_discrete" and sum(self.nvec) != self.action_dim:
+            raise ValueError(f"nvec {self.nvec} does not sum to action_dim {self.action_dim}")
         self.shared: bool = bool(shared)
         self.has_critic: bool = bool(critic)
 
@@ -113,7 +143,10 @@ class ActorCritic(nn.Module):
 
     def _prep(self, obs: Tensor) -> Tensor:
         """Cast to the parameter dtype (uint8 frames included), normalise when enabled,
-        then encode -- or flatten ``[B, *shape]`` to ``[B, obs_dim]`` when needed."""
+        then encode -- or flatten ``[B, *shape]`` to ``[B, obs_dim]`` when needed. A
+        ``raw_input`` encoder gets the stored observation untouched."""
+        if getattr(self.encoder, "raw_input", False):
+            return self.encoder(obs, self.obs_norm)  # type: ignore[misc]
         dtype = self.policy_head.weight.dtype
         if obs.dtype != dtype:
             obs = obs.to(dtype)
@@ -151,11 +184,45 @@ class ActorCritic(nn.Module):
         ``log_prob`` is that action's log-probability.
         """
         out, value = self.forward(obs)
-        if self.is_continuous:
-            action, log_prob = gaussian_sample(out, self.log_std, deterministic)
-        else:
-            action, log_prob = categorical_sample(out, deterministic)
+        action, log_prob = self.sample(out, deterministic)
         return action, log_prob, value
+
+    def sample(self, out: Tensor, deterministic: bool = False) -> tuple[Tensor, Tensor]:
+        """``(action, log_prob [B])`` from the policy head's output ``out``: ``[B]`` int64
+        (discrete), ``[B, d]`` int64 (multi_discrete), ``[B, n]`` float 0/1
+        (multi_binary) or ``[B, action_dim]`` float (continuous)."""
+        if self.action_kind == "continuous":
+            return gaussian_sample(out, self.log_std, deterministic)
+        if self.action_kind == "multi_discrete":
+            return multi_categorical_sample(out, self.nvec, deterministic)
+        if self.action_kind == "multi_binary":
+            return bernoulli_sample(out, deterministic)
+        return categorical_sample(out, deterministic)
+
+    def log_prob_entropy(self, out: Tensor, actions: Tensor) -> tuple[Tensor, Tensor]:
+        """``(log_prob [B], entropy [B])`` of ``actions`` under the head's output ``out``."""
+        if self.action_kind == "continuous":
+            if actions.dtype != out.dtype:
+                actions = actions.to(out.dtype)
+            actions = actions.reshape(out.shape)
+            log_prob = gaussian_log_prob(out, self.log_std, actions)
+            return log_prob, gaussian_entropy(self.log_std, out.shape[0])
+        if self.action_kind == "multi_discrete":
+            return multi_categorical_log_prob_entropy(out, self.nvec, actions)
+        if self.action_kind == "multi_binary":
+            return bernoulli_log_prob_entropy(out, actions)
+        return categorical_log_prob_entropy(out, actions)
+
+    def deterministic_action(self, out: Tensor) -> Tensor:
+        """The mode of the policy from the head's output (export uses this)."""
+        if self.action_kind == "continuous":
+            return out
+        if self.action_kind == "multi_binary":
+            return (out > 0).to(out.dtype)
+        if self.action_kind == "multi_discrete":
+            parts = torch.split(out, self.nvec, dim=-1)
+            return torch.stack([p.argmax(dim=-1) for p in parts], dim=-1)
+        return out.argmax(dim=-1)
 
     def value(self, obs: Tensor) -> Tensor:
         """State values ``V(obs)`` as ``[B]`` (runs only the critic path when separate;
@@ -173,43 +240,35 @@ class ActorCritic(nn.Module):
         continuous ones ``[B, action_dim]`` (or ``[B, *action_shape]``, flattened).
         """
         out, value = self.forward(obs)
-        if self.is_continuous:
-            if actions.dtype != out.dtype:
-                actions = actions.to(out.dtype)
-            actions = actions.reshape(out.shape)
-            log_prob = gaussian_log_prob(out, self.log_std, actions)
-            entropy = gaussian_entropy(self.log_std, out.shape[0])
-        else:
-            log_prob, entropy = categorical_log_prob_entropy(out, actions)
+        log_prob, entropy = self.log_prob_entropy(out, actions)
         return log_prob, entropy, value
 
 
-def _space_dims(
-    observation_space: spaces.Space, action_space: spaces.Space
-) -> tuple[int, int, bool]:
-    """``(obs_dim, action_dim, is_continuous)``, or ``ValueError`` for unsupported spaces."""
-    if not isinstance(observation_space, spaces.Box):
-        raise ValueError(
-            f"unsupported observation space {observation_space!r} "
-            f"({type(observation_space).__name__}); supported: "
-            f"{', '.join(SUPPORTED_OBSERVATION_SPACES)}"
-        )
-    obs_dim = math.prod(observation_space.shape)
-    if obs_dim <= 0:
-        raise ValueError(f"observation space {observation_space!r} has no dimensions")
-
+def action_head(action_space: spaces.Space) -> tuple[str, int, list[int]]:
+    """``(action_kind, policy-head width, nvec)`` for ``action_space``, or ``ValueError``
+    naming an unsupported space."""
     if isinstance(action_space, spaces.Discrete):
         if int(action_space.start) != 0:
             raise ValueError(
                 f"unsupported action space {action_space!r}: Discrete with start="
                 f"{int(action_space.start)}; only start=0 is supported"
             )
-        return obs_dim, int(action_space.n), False
+        return "discrete", int(action_space.n), []
     if isinstance(action_space, spaces.Box):
         action_dim = math.prod(action_space.shape)
         if action_dim <= 0:
             raise ValueError(f"action space {action_space!r} has no dimensions")
-        return obs_dim, action_dim, True
+        return "continuous", action_dim, []
+    if isinstance(action_space, spaces.MultiDiscrete):
+        nvec = [int(n) for n in action_space.nvec.reshape(-1)]
+        if not nvec:
+            raise ValueError(f"action space {action_space!r} has no dimensions")
+        return "multi_discrete", sum(nvec), nvec
+    if isinstance(action_space, spaces.MultiBinary):
+        width = math.prod(action_space.shape)
+        if width <= 0:
+            raise ValueError(f"action space {action_space!r} has no dimensions")
+        return "multi_binary", width, []
     raise ValueError(
         f"unsupported action space {action_space!r} ({type(action_space).__name__}); "
         f"supported: {', '.join(SUPPORTED_ACTION_SPACES)}"
@@ -233,25 +292,28 @@ def build_actor_critic(
     """Build an :class:`ActorCritic` for the given gymnasium spaces.
 
     ``kind="nature_cnn"`` puts a shared :class:`NatureCNN` in front of the trunks; it
-    needs ``[C, H, W]`` image observations (e.g. 4 stacked 84x84 Atari frames).
-    ``normalize_obs`` adds a :class:`RunningObsNorm` clipped to ``+-obs_clip``.
+    needs image observations (e.g. 4 stacked 84x84 Atari frames). ``kind="multi"`` (and
+    ``"mlp"`` on any non-Box space) encodes each leaf of a Dict / Tuple / Discrete
+    observation (:mod:`advrun.networks.multi_input`). ``normalize_obs`` adds a
+    :class:`RunningObsNorm` clipped to ``+-obs_clip``.
 
     Box observations are flattened (``obs_dim = prod(shape)``). ``Discrete(n)`` actions
     get a categorical head over ``n`` logits; ``Box`` actions a diagonal Gaussian head
     with ``prod(shape)`` means and a learnable state-independent ``log_std`` initialised
-    to ``log_std_init``. Anything else raises ``ValueError`` naming the space.
+    to ``log_std_init``; ``MultiDiscrete(nvec)`` a categorical per dimension;
+    ``MultiBinary(n)`` ``n`` Bernoulli logits. Anything else raises ``ValueError``
+    naming the space.
     """
-    obs_dim, action_dim, is_continuous = _space_dims(observation_space, action_space)
-    encoder, obs_dim = make_encoder(kind, tuple(observation_space.shape or ()))
-    obs_norm = (
-        RunningObsNorm(tuple(observation_space.shape or ()), clip=obs_clip)
-        if normalize_obs
-        else None
+    action_kind, action_dim, nvec = action_head(action_space)
+    encoder, obs_dim, obs_norm = encode_observations(
+        kind, observation_space, normalize_obs, obs_clip
     )
     return ActorCritic(
         obs_dim,
         action_dim,
-        is_continuous=is_continuous,
+        is_continuous=action_kind == "continuous",
+        action_kind=action_kind,
+        nvec=nvec,
         hidden_sizes=hidden_sizes,
         activation=activation,
         shared=shared,

@@ -7,6 +7,8 @@
 
 Pixels are scaled inside the network so rollouts can keep frames as uint8 (4x less
 memory than float32). Weights use the PPO orthogonal init with gain ``sqrt(2)``.
+``channels_last`` takes ``[B, H, W, C]`` images (most non-Atari envs render that way)
+and moves the channels first inside ``forward``; the parameters are the same.
 """
 
 from __future__ import annotations
@@ -26,8 +28,16 @@ MIN_SIDE: int = 36
 class NatureCNN(nn.Module):
     """Convolutional encoder; ``out_dim`` is :data:`FEATURES`."""
 
-    def __init__(self, in_channels: int, height: int, width: int, scale: float = 255.0) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        height: int,
+        width: int,
+        scale: float = 255.0,
+        channels_last: bool = False,
+    ) -> None:
         super().__init__()
+        self.channels_last = bool(channels_last)
         if min(height, width) < MIN_SIDE or in_channels < 1:
             raise ValueError(
                 f"NatureCNN needs [C, H, W] images with H, W >= {MIN_SIDE}, "
@@ -54,4 +64,6 @@ class NatureCNN(nn.Module):
                 nn.init.zeros_(module.bias)
 
     def forward(self, obs: Tensor) -> Tensor:
+        if self.channels_last:
+            obs = obs.permute(0, 3, 1, 2)
         return self.act(self.fc(self.convs(obs / self.scale)))

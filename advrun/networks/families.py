@@ -3,7 +3,8 @@ needs (``Algorithm.network``); the run's builder makes it from ``network.*`` and
 env's spaces through :data:`NETWORKS`.
 
 * ``actor_critic``: policy and value heads (:class:`~advrun.networks.ActorCritic`); for
-  the on-policy algorithms. ``critic=False`` for the critic-free estimators.
+  the on-policy algorithms. ``critic=False`` for the critic-free estimators. With
+  ``network.recurrent`` a :class:`~advrun.networks.recurrent.RecurrentActorCritic`.
 * ``q``: action values (:class:`~advrun.networks.QNetwork`, plain or dueling); for DQN.
 """
 
@@ -17,6 +18,7 @@ from torch import nn
 
 from advrun.networks.actor_critic import build_actor_critic
 from advrun.networks.q_network import build_q_network
+from advrun.networks.recurrent import build_recurrent_actor_critic
 from advrun.registry import Registry
 
 if TYPE_CHECKING:
@@ -39,6 +41,22 @@ def _actor_critic(
     *,
     critic: bool = True,
 ) -> nn.Module:
+    if net.recurrent:
+        return build_recurrent_actor_critic(
+            observation_space,
+            action_space,
+            cell=net.recurrent,
+            hidden=net.recurrent_size,
+            kind=_name(net.kind),
+            normalize_obs=net.normalize_obs,
+            obs_clip=net.obs_clip,
+            hidden_sizes=list(net.hidden_sizes),
+            activation=_name(net.activation),
+            shared=net.shared,
+            orthogonal_init=net.orthogonal_init,
+            log_std_init=net.log_std_init,
+            critic=critic,
+        )
     return build_actor_critic(
         observation_space,
         action_space,

@@ -6,6 +6,16 @@ objects (with their argument validation) costs more than the network itself.
 
 Categorical over logits ``z``: ``log p = log_softmax(z)``, ``H = -sum p log p``.
 
+Multi-categorical (``MultiDiscrete``): one categorical per dimension over its own slice
+of the logits; ``log p(a) = sum_d log p_d(a_d)`` and ``H = sum_d H_d`` (independent
+dimensions, as SB3's ``MultiCategoricalDistribution``).
+
+Independent Bernoullis (``MultiBinary``) over logits ``z``, ``p = sigmoid(z)``, with
+``log p = -softplus(-z)`` and ``log(1 - p) = -softplus(z)``::
+
+    log p(a) = sum_i [ a_i log p_i + (1 - a_i) log(1 - p_i) ]
+    H        = sum_i [ p_i softplus(-z_i) + (1 - p_i) softplus(z_i) ]
+
 Diagonal Gaussian with mean ``mu`` and log std ``s`` (``sigma = exp(s)``), summed over the
 action dimensions::
 
@@ -72,6 +82,60 @@ def categorical_log_prob_entropy(logits: Tensor, actions: Tensor) -> tuple[Tenso
     log_prob = log_probs.gather(-1, idx).squeeze(-1)
     safe = log_probs.clamp(min=torch.finfo(log_probs.dtype).min)
     entropy = -(safe.exp() * safe).sum(dim=-1)
+    return log_prob, entropy
+
+
+# --- multi-categorical -----------------------------------------------------------------
+
+
+def multi_categorical_sample(
+    logits: Tensor, nvec: list[int], deterministic: bool = False
+) -> tuple[Tensor, Tensor]:
+    """Sample (or argmax) per dimension from ``logits [B, sum(nvec)]``; return
+    ``(action [B, d] int64, log_prob [B])`` with the log-probabilities summed."""
+    actions, log_probs = [], []
+    for part in torch.split(logits, nvec, dim=-1):
+        action, log_prob = categorical_sample(part, deterministic)
+        actions.append(action)
+        log_probs.append(log_prob)
+    return torch.stack(actions, dim=-1), torch.stack(log_probs, dim=-1).sum(dim=-1)
+
+
+def multi_categorical_log_prob_entropy(
+    logits: Tensor, nvec: list[int], actions: Tensor
+) -> tuple[Tensor, Tensor]:
+    """``(log_prob [B], entropy [B])`` of ``actions [B, d]``, both summed over dims."""
+    actions = actions.reshape(logits.shape[0], len(nvec))
+    log_prob = logits.new_zeros(logits.shape[0])
+    entropy = logits.new_zeros(logits.shape[0])
+    for i, part in enumerate(torch.split(logits, nvec, dim=-1)):
+        lp, ent = categorical_log_prob_entropy(part, actions[:, i])
+        log_prob = log_prob + lp
+        entropy = entropy + ent
+    return log_prob, entropy
+
+
+# --- independent Bernoullis ------------------------------------------------------------
+
+
+def bernoulli_sample(logits: Tensor, deterministic: bool = False) -> tuple[Tensor, Tensor]:
+    """Sample (or take ``z > 0``) each bit from ``logits [B, n]``; return ``(action
+    [B, n] float 0/1, log_prob [B])``."""
+    if deterministic:
+        action = (logits > 0).to(logits.dtype)
+    else:
+        action = (torch.rand_like(logits) < torch.sigmoid(logits)).to(logits.dtype)
+    return action, bernoulli_log_prob_entropy(logits, action)[0]
+
+
+def bernoulli_log_prob_entropy(logits: Tensor, actions: Tensor) -> tuple[Tensor, Tensor]:
+    """``(log_prob [B], entropy [B])`` of 0/1 ``actions [B, n]`` (module docstring)."""
+    actions = actions.reshape(logits.shape).to(logits.dtype)
+    log_p = -nn.functional.softplus(-logits)
+    log_not_p = -nn.functional.softplus(logits)
+    log_prob = (actions * log_p + (1.0 - actions) * log_not_p).sum(dim=-1)
+    p = torch.sigmoid(logits)
+    entropy = (p * -log_p + (1.0 - p) * -log_not_p).sum(dim=-1)
     return log_prob, entropy
 
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from gymnasium import spaces
 from torch import Tensor, nn
 
-from advrun.networks.encoders import make_encoder
+from advrun.networks.encoders import encode_observations
 from advrun.networks.init import HIDDEN_GAIN, VALUE_GAIN, orthogonal_init_, orthogonal_init_linears_
 from advrun.networks.mlp import MLP, make_activation
 from advrun.networks.normalize import RunningObsNorm
@@ -90,7 +90,10 @@ class QNetwork(nn.Module):
         return self.advantage_stream if self.dueling else self.q_head
 
     def _prep(self, obs: Tensor) -> Tensor:
-        """Cast to the parameter dtype, normalise when enabled, then encode or flatten."""
+        """Cast to the parameter dtype, normalise when enabled, then encode or flatten
+        (a ``raw_input`` encoder -- Dict/Tuple/Discrete observations -- casts itself)."""
+        if getattr(self.encoder, "raw_input", False):
+            return self.encoder(obs, self.obs_norm)  # type: ignore[misc]
         dtype = self._out_layer().weight.dtype
         if obs.dtype != dtype:
             obs = obs.to(dtype)
@@ -137,19 +140,16 @@ def build_q_network(
     normalize_obs: bool = False,
     obs_clip: float = 10.0,
 ) -> QNetwork:
-    """Build a :class:`QNetwork` for Box observations and ``Discrete`` actions.
+    """Build a :class:`QNetwork` for ``Discrete`` actions over any observation space the
+    encoders take (:mod:`advrun.networks.encoders`).
 
     ``kind="nature_cnn"`` puts a :class:`NatureCNN` (pixels scaled by 1/255 inside) in
-    front of the trunk and needs ``[C, H, W]`` observations; ``"mlp"`` flattens them.
+    front of the trunk and needs image observations; ``"mlp"`` flattens Box
+    observations and encodes the others leaf by leaf (``"multi"``).
     ``normalize_obs`` adds a :class:`RunningObsNorm` clipped to ``+-obs_clip``. Any other
     space (continuous actions included: a Q-network needs a finite argmax) raises
     ``ValueError`` naming it.
     """
-    if not isinstance(observation_space, spaces.Box):
-        raise ValueError(
-            f"unsupported observation space {observation_space!r} "
-            f"({type(observation_space).__name__}); a Q-network supports Box observations"
-        )
     if not isinstance(action_space, spaces.Discrete):
         raise ValueError(
             f"unsupported action space {action_space!r} ({type(action_space).__name__}); "
@@ -160,9 +160,9 @@ def build_q_network(
             f"unsupported action space {action_space!r}: Discrete with start="
             f"{int(action_space.start)}; only start=0 is supported"
         )
-    shape = tuple(observation_space.shape or ())
-    encoder, obs_dim = make_encoder(kind, shape)
-    obs_norm = RunningObsNorm(shape, clip=obs_clip) if normalize_obs else None
+    encoder, obs_dim, obs_norm = encode_observations(
+        kind, observation_space, normalize_obs, obs_clip
+    )
     return QNetwork(
         obs_dim,
         int(action_space.n),

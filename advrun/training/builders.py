@@ -75,13 +75,17 @@ def build_model(
         return NETWORKS[family](observation_space, action_space, cfg.network, critic=critic)
     except ValueError as err:
         kind = enum_value(cfg.network.kind)
+        key = "network.kind" if kind != "mlp" else "env.id"
+        if "action space" in str(err):
+            key = "algo"
         raise ConfigError(
-            "network.kind" if kind != "mlp" else "env.id",
+            key,
             f"algo={cfg.algo.name} builds a {family} network, which cannot handle "
             f"{cfg.env.id}'s spaces with network.kind={kind} ({err}).",
-            "use network=nature_cnn only with image envs (e.g. env=atari_pong), and "
-            "network=mlp with Box observations; algo=dqn needs Discrete actions, the "
-            "policy-gradient algorithms Discrete or Box actions.",
+            "algo=dqn needs Discrete actions; algo=ppo|a2c|reinforce take Discrete, Box, "
+            "MultiDiscrete and MultiBinary actions. Observations may be Box, Discrete, "
+            "MultiDiscrete, MultiBinary, or Dict/Tuple of those (network=mlp); "
+            "network=nature_cnn needs image observations (e.g. env=atari_pong).",
         ) from None
 
 

@@ -20,6 +20,41 @@ from advrun.collect.adapters import EnvAdapter
 MAX_EVAL_STEPS = 100_000
 
 
+class RecurrentEvalPolicy:
+    """``obs -> actions`` for a recurrent model, carrying its state between calls.
+
+    The first call starts every env from a zero state (the envs were just reset);
+    later calls continue it. Evaluation counts each env's first episode only, so no
+    further resets are needed: make a fresh policy per evaluation round."""
+
+    def __init__(self, model: nn.Module, deterministic: bool = True) -> None:
+        self.model = model
+        self.deterministic = deterministic
+        self.state: Tensor | None = None
+
+    @torch.no_grad()
+    def __call__(self, obs: Tensor) -> Tensor:
+        n = obs.shape[0]
+        first = self.state is None
+        if self.state is None:
+            self.state = self.model.initial_state(n, obs.device)
+        starts = torch.full((n,), first, dtype=torch.bool, device=obs.device)
+        action, _, _, self.state = self.model.act(obs, self.state, starts, self.deterministic)
+        return action
+
+
+def model_policy(model: nn.Module, deterministic: bool = True) -> Callable[[Tensor], Tensor]:
+    """A fresh evaluation policy for ``model``: stateful for a recurrent actor-critic,
+    greedy for a Q-network (``act(obs)``), else ``act(obs, deterministic)[0]``."""
+    if getattr(model, "recurrent", False):
+        return RecurrentEvalPolicy(model, deterministic)
+    from advrun.networks import QNetwork
+
+    if isinstance(model, QNetwork):  # value-based: always greedy
+        return model.act
+    return lambda obs: model.act(obs, deterministic=deterministic)[0]  # type: ignore[operator]
+
+
 @torch.no_grad()
 def evaluate(
     policy: Callable[[Tensor], Tensor],

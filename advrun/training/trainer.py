@@ -14,7 +14,6 @@ metrics) is the :class:`~advrun.algos.Algorithm`'s; this loop only asks it to
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import time
@@ -219,7 +218,7 @@ class Trainer:
     # -- evaluation and logging ------------------------------------------------------
     def _evaluate(self) -> float:
         start = time.perf_counter()
-        policy = functools.partial(self.algorithm.act, deterministic=self.cfg.eval.deterministic)
+        policy = self.algorithm.eval_policy(self.cfg.eval.deterministic)
         progress, episodes = self._progress, self.parts.eval_env.num_envs
         if progress is not None:
             progress.eval_started(episodes)

@@ -170,3 +170,21 @@ def test_finished_episode_sums_match_a_step_by_step_count() -> None:
         assert r.episodes.returns == expected_r
         assert r.episodes.lengths == expected_l
     envs.close()
+
+
+def test_starts_mark_the_first_observation_of_each_episode() -> None:
+    # Truncated every 3 steps: obs 0,1,2 | dummy on final obs 3 | 0,1,2 | dummy 3. The
+    # episodes start at rows 0 and 4 (reset observations), not at the dummy rows.
+    collector, r, _ = collect(8, max_episode_steps=3)
+    assert col(r.starts) == [True, False, False, False, True, False, False, False]
+    # After the last (dummy) row the env has reset: next_obs starts an episode.
+    assert r.next_starts.tolist() == [True] and collector.starts.tolist() == [True]
+    # Carried across rollouts and through a checkpoint, and reset by restart().
+    r2 = collector.collect(StubPolicy(), 2)
+    assert col(r2.starts) == [True, False]
+    state = collector.state_dict()
+    assert state["starts"].tolist() == [False]
+    collector.restart([0])
+    assert collector.starts.tolist() == [True]
+    collector.load_state_dict(state)
+    assert collector.starts.tolist() == [False]

@@ -265,7 +265,15 @@ def test_train_eval_and_resume_a_custom_env(
         ]
     capsys.readouterr()
 
-    cli(["eval", f"run={run}", "episodes=2"])
+    # The stored config names user code: eval refuses it until the user trusts it.
+    with pytest.raises(SystemExit) as refused:
+        cli(["eval", f"run={run}", "episodes=2"])
+    assert refused.value.code == 2
+    assert "corridor" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:
+        cli(["export", f"run={run}", "format=torchscript", "which=last"])
+    assert refused.value.code == 2 and "trust_env_code=true" in capsys.readouterr().err
+    cli(["eval", f"run={run}", "episodes=2", "trust_env_code=true"])
     assert capsys.readouterr().out.startswith("2 episodes: return ")
 
     steps_before = state["global_step"]

@@ -121,7 +121,7 @@ def test_orthogonal_init_zeroes_biases() -> None:
         (OBS, spaces.Box(-1, 1, (2,)), "Box"),
         (OBS, spaces.MultiDiscrete([2, 2]), "MultiDiscrete"),
         (OBS, spaces.Discrete(3, start=1), "start=1"),
-        (spaces.Discrete(5), ACT, "observation space"),
+        (spaces.Text(5), ACT, "observation space"),
     ],
 )
 def test_unsupported_spaces(obs_space: spaces.Space, act_space: spaces.Space, message: str) -> None:

@@ -58,19 +58,27 @@ def _params(run_dir: Path) -> dict[str, torch.Tensor]:
     return torch.load(run_dir / "checkpoints" / "last.pt", weights_only=True)["model"]
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+# The feed-forward default, and an LSTM policy whose hidden state (and the collector's
+# episode-start flags) must come back from the checkpoint for the resume to be exact.
+NETWORKS = {"mlp": [], "lstm": ["network=lstm"]}
+
+
+@pytest.fixture(scope="module", params=sorted(NETWORKS))
+def reference(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     run_dir = tmp_path_factory.mktemp("reference") / "run"
-    proc = _train(run_dir)
+    proc = _train(run_dir, *NETWORKS[request.param])
     assert proc.returncode == 0, proc.stderr
-    return run_dir
+    return request.param, run_dir
 
 
-def test_sigkill_then_resume_matches_uninterrupted(reference: Path, tmp_path: Path) -> None:
+def test_sigkill_then_resume_matches_uninterrupted(
+    reference: tuple[str, Path], tmp_path: Path
+) -> None:
+    network, reference_dir = reference
     run_dir = tmp_path / "killed"
     delay = random.uniform(0.0, 1.5)
     proc = subprocess.Popen(
-        [ADVRUN, "train", *CONFIG, f"hydra.run.dir={run_dir}"],
+        [ADVRUN, "train", *CONFIG, *NETWORKS[network], f"hydra.run.dir={run_dir}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -90,7 +98,8 @@ def test_sigkill_then_resume_matches_uninterrupted(reference: Path, tmp_path: Pa
     )
     assert resumed.returncode == 0, resumed.stderr
 
-    context = f"killed after {delay:.2f}s, resumed from step {killed_at}"
+    context = f"{network}: killed after {delay:.2f}s, resumed from step {killed_at}"
+    reference = reference_dir
     ref, got = _params(reference), _params(run_dir)
     assert ref.keys() == got.keys()
     for name in ref:

@@ -153,7 +153,7 @@ class DQN(Algorithm):
         self.replay = ReplayBuffer(
             cfg.buffer_size,
             self.collector.num_envs,
-            tuple(env.single_observation_space.shape or ()),
+            env.obs_shape,  # packed width for Dict/Tuple/Discrete observations
             env.obs_dtype,
             self.device,
         )
