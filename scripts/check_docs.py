@@ -27,6 +27,8 @@ Lines ending in ``\\`` continue; ``# comments`` are dropped (not inside quotes).
   (``hydra/launcher=slurm``, ``ray_cluster``) and for ``device=cuda`` without a GPU.
 * ``help``: ``python scripts/X.py`` runs ``--help`` only (the scripts are benchmarks
   that take minutes to hours); mark a block ``run`` to execute it.
+* Optional parts of a synopsis (`` [--seeds]``, `` [more.json ...]``) are dropped
+  before running or composing.
 * ``script``: the whole block runs as one bash script (``set -e``), budget and
   placeholders applied per line; for blocks whose lines depend on each other.
 * ``skip``: not run; the reason is printed with ``--list``.
@@ -306,6 +308,16 @@ def _segments(text: str) -> list[str]:
     return [*out, buf]
 
 
+_OPTIONAL = re.compile(r"\s\[(?:-[^\]]*|[^\]]*\.\.\.)\]")
+
+
+def drop_optional(text: str) -> str:
+    """A synopsis's optional parts removed: `` [--seeds]``, `` [--keys algo.epochs]``,
+    `` [more.json ...]``. Only bracket groups after a space that start with ``-`` or
+    end in ``...``: Hydra lists such as ``'init.freeze=[actor_trunk]'`` stay."""
+    return _OPTIONAL.sub("", text)
+
+
 def with_budget(text: str) -> str:
     """Every ``advrun train`` in ``text`` with :data:`BUDGET` appended (not a resume)."""
     parts = _segments(text)
@@ -347,7 +359,7 @@ def first_values(args: list[str]) -> list[str]:
 
 def compose_args(text: str, fill: Callable[[str], str]) -> list[str]:
     """The ``advrun train`` arguments that compose ``text`` without running it."""
-    first = _segments(text)[0]  # `advrun train ...; echo $?` composes the advrun part
+    first = _segments(drop_optional(text))[0]  # `advrun train ...; echo $?`: the advrun part
     words = shlex.split(fill(first))
     assert words[:2] == ["advrun", "train"], f"compose is for advrun train: {text}"
     return [*first_values(words[1:]), "--cfg", "job"]
@@ -439,7 +451,7 @@ def run_command(command: Command, ws: Workspace, timeout: float = 600) -> tuple[
         lines = [with_budget(ws.fill(text)) for _, text in join_continuations(numbered)]
         script = "set -e\n" + "\n".join(lines)
     else:
-        text = with_budget(ws.fill(command.text))
+        text = with_budget(ws.fill(drop_optional(command.text)))
         if text.startswith("tensorboard "):
             logdir = shlex.split(text)[shlex.split(text).index("--logdir") + 1]
             script = f'test -d {shlex.quote(logdir)} || {{ echo "no such logdir"; exit 1; }}'
@@ -495,6 +507,7 @@ __all__ = [
     "Workspace",
     "compose_args",
     "documented_commands",
+    "drop_optional",
     "dummy_fill",
     "extract",
     "first_values",

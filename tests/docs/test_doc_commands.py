@@ -152,3 +152,13 @@ RUNNABLE = [c for c in COMMANDS if c.mode != "skip"]
 def test_documented_command_runs(command, workspace) -> None:
     code, tail = check.run_command(command, workspace)
     assert code == 0, f"{command.where} ({command.mode}): {command.text}\n{tail}"
+
+
+def test_optional_parts_of_a_synopsis_are_dropped() -> None:
+    text = (
+        "advrun report --from-records a.json [more.json ...] --split-by env.id [--seeds] "
+        "[--where algo.epochs=10] 'init.freeze=[actor_trunk]'"
+    )
+    assert check.drop_optional(text) == (
+        "advrun report --from-records a.json --split-by env.id 'init.freeze=[actor_trunk]'"
+    )
