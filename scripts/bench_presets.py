@@ -119,6 +119,9 @@ PRESETS: dict[str, Preset] = {
         "lunarlander_continuous",
         200.0,
     ),
+    # Velocities hidden (MaskObservation) with an LSTM; no zoo row for this exact setup
+    # (the zoo's recurrent agents are sb3-contrib's RecurrentPPO on CartPoleNoVel-v1).
+    "ppo_cartpole_pomdp": Preset("CartPole-v1", "ppo", 100_000, None, "cartpole_pomdp", 475.0),
     "ppo_halfcheetah": Preset(
         "HalfCheetah-v5",
         "ppo",
