@@ -16,10 +16,12 @@ Lines ending in ``\\`` continue; ``# comments`` are dropped (not inside quotes).
 
 **How each is checked** (``MODE``):
 
-* ``run``: executed with ``bash -c`` in a scratch directory (``docs/`` and ``scripts/``
-  linked into it). ``advrun train`` gets a small budget appended (:data:`BUDGET`; a
-  resume gets none, an Optuna sweep ``n_trials=2``); placeholders such as ``<run dir>``
-  or ``<sweep dir>`` are filled with runs the check makes first (:data:`PLACEHOLDERS`).
+* ``run``: executed with ``bash -c`` in a scratch directory (with a copy of ``docs/``
+  and a link to ``scripts/``; a script's own writes into the repository, e.g.
+  bench_presets' ``docs/results``, are why scripts default to ``help``). ``advrun
+  train`` gets a small budget appended (:data:`BUDGET`; a resume gets none, an Optuna
+  sweep ``n_trials=2``); placeholders such as ``<run dir>`` or ``<sweep dir>`` are
+  filled with runs the check makes first (:data:`PLACEHOLDERS`).
 * ``compose``: ``advrun train`` built with ``--cfg job`` instead of launched: ``-m`` is
   dropped and each swept key keeps its first value. Automatic for cluster launchers
   (``hydra/launcher=slurm``, ``ray_cluster``) and for ``device=cuda`` without a GPU.
@@ -49,6 +51,7 @@ import argparse
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -83,6 +86,7 @@ PLACEHOLDERS: dict[str, list[str] | str] = {
     "<fine-tuned run>": [],
     "<original run>": [],
     "<sweep dir>": ["-m", "advantage=gae,mc", "seed=1,2"],
+    "<sweep>": ["-m", "advantage=gae,mc", "seed=1,2"],
     "<run dir>": [],
     "<file.pt>": [],  # filled with <run>/checkpoints/best.pt below
     "<run>": [],
@@ -151,7 +155,8 @@ def _blocks(lines: list[str]) -> Iterator[tuple[int, list[str], list[tuple[str, 
     in_list_or_blank = True  # an indented block needs a blank line above it
     while i < len(lines):
         line = lines[i]
-        for match in DIRECTIVE.finditer(line):
+        match = DIRECTIVE.fullmatch(line.strip())  # a line of its own, not prose quoting one
+        if match:
             directives.append((match.group(1), match.group(2) or "", match.group(3)))
         fence = re.match(r"^(\s*)(```+|~~~+)\s*([\w+-]*)", line)
         if fence:
@@ -176,7 +181,7 @@ def _blocks(lines: list[str]) -> Iterator[tuple[int, list[str], list[tuple[str, 
             yield start, body, directives
             directives = []
             continue
-        if line.strip() and not DIRECTIVE.search(line):
+        if line.strip() and not match:
             directives = []  # a directive applies to the block right below it
         in_list_or_blank = not line.strip()
         i += 1
@@ -217,10 +222,16 @@ def _has_cuda() -> bool:
 
 
 def extract(path: Path, root: Path = ROOT) -> list[Command]:
-    """The commands of one markdown file, each with its mode."""
+    """The commands of one markdown file, each with its mode. A ``<!-- doccheck`` line
+    that is not a well-formed directive becomes a command of mode ``""`` (a problem)."""
     doc = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
     lines = path.read_text().splitlines()
     commands: list[Command] = []
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if stripped.startswith("<!-- doccheck") and not DIRECTIVE.fullmatch(stripped):
+            why = "malformed doccheck directive (want <!-- doccheck: MODE: reason -->)"
+            commands.append(Command(doc, number, stripped, "", why))
     for start, body, directives in _blocks(lines):
         whole = [(m, r) for m, match, r in directives if not match]
         if whole and whole[-1][0] == "script":
@@ -350,10 +361,12 @@ class Workspace:
     def __init__(self, path: Path, root: Path = ROOT) -> None:
         self.path = path
         self.root = root
-        for name in ("docs", "scripts"):
-            link = path / name
-            if not link.exists():
-                link.symlink_to(root / name, target_is_directory=True)
+        # A copy of docs/: documented commands may write there (`--markdown docs/x.md`),
+        # and the check must never change the repository. scripts/ is only read.
+        if not (path / "docs").exists():
+            shutil.copytree(root / "docs", path / "docs", symlinks=True)
+        if not (path / "scripts").exists():
+            (path / "scripts").symlink_to(root / "scripts", target_is_directory=True)
         self._made: dict[tuple[str, ...], Path] = {}
 
     def env(self) -> dict[str, str]:

@@ -19,9 +19,8 @@ import json
 import math
 import os
 import shlex
-import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 
 def shown_path(path: str | Path) -> str:
@@ -91,20 +90,6 @@ def next_steps(run_dir: str | Path, status: str | None) -> list[str]:
     if status not in (None, "completed") and has_checkpoint:
         lines.append(f"  advrun train resume={shown}")
     return lines
-
-
-def print_run_end(
-    run_dir: str | Path, *, with_summary: bool = True, stream: TextIO | None = None
-) -> None:
-    """Print the summary line (from ``summary.json``) and :func:`next_steps`."""
-    out = stream or sys.stdout
-    summary = read_summary(run_dir)
-    lines = []
-    if with_summary and summary is not None:
-        lines.append(summary_line(summary))
-    lines += next_steps(run_dir, summary.get("status") if summary else None)
-    out.write("\n".join(lines) + "\n")
-    out.flush()
 
 
 def sweep_end_lines(sweep_dir: str | Path) -> list[str]:
