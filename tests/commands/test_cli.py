@@ -87,4 +87,4 @@ def test_experiment_preset_with_or_without_plus(cli, tiny, tmp_path: Path, spell
     cli(["train", f"{spelling}=ppo_acrobot", *tiny(), f"hydra.run.dir={run}"])
     cfg = yaml.safe_load((run / ".hydra" / "config.yaml").read_text())
     assert cfg["env"]["id"] == "Acrobot-v1"
-    assert cfg["advantage"]["lam"] == 0.94  # the preset's value, not the default 0.95
+    assert cfg["algo"]["epochs"] == 4  # the preset's value, not PPO's default 2
