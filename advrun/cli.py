@@ -68,7 +68,13 @@ def _experiment_alias(arg: str) -> str:
     """``+experiment=X`` (the spelling sheeprl and lightning-hydra-template users type)
     means ``experiment=X`` here: the group already has a ``null`` default, so Hydra's
     append syntax would fail with "Multiple values for experiment"."""
-    return arg[1:] if arg.startswith("+experiment=") else arg
+    if arg.startswith("+experiment="):
+        return arg[1:]
+    # `tuned` is an optional group picked by interpolation (conf/train.yaml); Hydra
+    # refuses `tuned=null` there with a ValueError traceback, so it means `~tuned`.
+    if arg in ("tuned=null", "tuned=none", "tuned=None"):
+        return "~tuned"
+    return arg
 
 
 def _print_help(name: str, args: list[str]) -> bool:

@@ -11,8 +11,10 @@ time) over ``experiment=ppo_<env>`` (that env's tuned preset, so Pendulum learns
 ``advantage=<all>`` and ``seed=<seeds>`` at a fixed step budget (``BUDGETS``; runs
 still stop early at the env's target, so the final return is then the first eval at or
 above it). Group estimators (``grouped`` trait: grpo, rloo) need ``advantage.group_size``
-to divide ``env.num_envs``; they run in a second ``-m`` with the largest group size up
-to 8 that divides the preset's ``num_envs`` (64, 16 and 8 here, so 8 everywhere).
+to divide ``env.num_envs``; each runs in its own ``-m`` with the largest group size up to
+8 that divides the preset's ``num_envs`` (64, 16 and 8 here, so 8 everywhere). Members
+land in one sweep dir per env, so a part re-run later (``--estimators grpo rloo``) joins
+the others in the records.
 Then ``advrun report <sweep> --records docs/estimators/data/<env>.json`` keeps each
 member's record, and ``advrun report --from-records ...`` renders the tables and curve
 PNGs from those files alone. A smaller run does not replace committed records unless
@@ -85,22 +87,35 @@ def run(argv: list[str]) -> None:
     subprocess.run(argv, cwd=ROOT, check=False)
 
 
-def train(env: str, seeds: list[int], out: Path, budget: int) -> None:
+def commands(
+    env: str, seeds: list[int], out: Path, budget: int, only: list[str]
+) -> list[list[str]]:
+    """The ``advrun train -m`` command lines of one env: the ungrouped estimators in one
+    sweep, each grouped one in its own (Hydra composes a sweep's shared overrides with
+    the default estimator first, and ``advantage.group_size`` is not a GAE key)."""
     ungrouped, grouped = estimators()
+    ungrouped = [n for n in ungrouped if not only or n in only]
+    grouped = [n for n in grouped if not only or n in only]
     base = [
         advrun(), "train", "-m", f"experiment=ppo_{env}", f"seed={','.join(map(str, seeds))}",
         f"total_steps={budget}", "progress=false", f"hydra.sweep.dir={out / env}",
     ]  # fmt: skip
-    while QUIET_LOCK.exists():  # shared-machine etiquette, as scripts/bench_presets.py
-        time.sleep(30)
-    run([*base, f"advantage={','.join(ungrouped)}"])
+    cmds = [[*base, f"advantage={','.join(ungrouped)}"]] if ungrouped else []
     if grouped:
         size = group_size(num_envs(env))
-        run([*base, f"advantage={','.join(grouped)}", f"advantage.group_size={size}"])
+        cmds += [[*base, f"advantage={name}", f"advantage.group_size={size}"] for name in grouped]
+    return cmds
 
 
-def save_records(env: str, out: Path, force: bool) -> bool:
-    path = DATA / f"{env}.json"
+def train(env: str, seeds: list[int], out: Path, budget: int, only: list[str]) -> None:
+    for argv in commands(env, seeds, out, budget, only):
+        while QUIET_LOCK.exists():  # shared-machine etiquette, as scripts/bench_presets.py
+            time.sleep(30)
+        run(argv)
+
+
+def save_records(env: str, out: Path, data: Path, force: bool) -> bool:
+    path = data / f"{env}.json"
     new = Path(out / f"{env}.records.json")
     run([
         advrun(), "report", str(out / env), "--group-by", "advantage", "--no-plot",
@@ -119,11 +134,11 @@ def save_records(env: str, out: Path, force: bool) -> bool:
     return True
 
 
-def render(envs: list[str]) -> None:
-    files = [str(DATA / f"{env}.json") for env in envs if (DATA / f"{env}.json").is_file()]
+def render(data: Path, markdown: Path, figures: Path) -> None:
+    files = [str(data / f"{env}.json") for env in BUDGETS if (data / f"{env}.json").is_file()]
     run([
         advrun(), "report", "--from-records", *files, "--split-by", "env.id",
-        "--group-by", "advantage", "--markdown", str(MARKDOWN), "--out", str(FIGURES),
+        "--group-by", "advantage", "--markdown", str(markdown), "--out", str(figures),
         "--section", "study",
     ])  # fmt: skip
 
@@ -140,6 +155,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", type=int, nargs="+", default=SEEDS, help="default: 1 2 3 4 5")
     p.add_argument("--budget", type=int, help="env steps per run (default: BUDGETS per env)")
     p.add_argument("--out", type=Path, default=Path("outputs/studies/estimators"))
+    p.add_argument(
+        "--estimators", nargs="+", default=[], help="run only these (default: all PPO accepts)"
+    )
+    p.add_argument("--data", type=Path, default=DATA, help=f"records dir (default {DATA})")
+    p.add_argument("--markdown", type=Path, default=MARKDOWN, help=f"default {MARKDOWN}")
+    p.add_argument("--figures", type=Path, default=FIGURES, help=f"PNG prefix ({FIGURES})")
     p.add_argument("--render-only", action="store_true", help="only re-render the docs")
     p.add_argument("--force", action="store_true", help="replace records with a smaller run")
     args = p.parse_args(argv)
@@ -147,11 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.render_only:
         for env in envs:
             start, cpu = time.perf_counter(), _children_cpu()
-            train(env, args.seeds, args.out, args.budget or BUDGETS[env])
+            train(env, args.seeds, args.out, args.budget or BUDGETS[env], args.estimators)
             wall, cpu = time.perf_counter() - start, _children_cpu() - cpu
-            save_records(env, args.out, args.force)
+            save_records(env, args.out, args.data, args.force)
             print(f"{env}: {wall / 60:.1f} min wall, {cpu / 60:.1f} min CPU", flush=True)
-    render(list(BUDGETS))
+    render(args.data, args.markdown, args.figures)
     return 0
 
 

@@ -95,7 +95,7 @@ class NetworkConfig:
     # observed envs (network=lstm); its hidden state is carried through rollouts, reset
     # at episode starts and saved in checkpoints. null: feed-forward. PPO/A2C/REINFORCE.
     recurrent: str | None = None
-    # Width of the recurrent cell's hidden state.
+    # Width of the recurrent cell's hidden state (LSTM: h and c each this wide).
     recurrent_size: int = 64
 
 

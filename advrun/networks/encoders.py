@@ -26,10 +26,11 @@ from collections.abc import Callable
 from gymnasium import spaces
 from torch import nn
 
+from advrun.networks.cnn import MIN_SIDE
 from advrun.networks.multi_input import LeafObsNorm, MultiInputEncoder, image_encoder
 from advrun.networks.normalize import RunningObsNorm
 from advrun.registry import Registry
-from advrun.spaces import is_image, needs_layout
+from advrun.spaces import channels_last, is_image, needs_layout
 
 EncoderBuilder = Callable[[spaces.Space], tuple[nn.Module | None, int]]
 
@@ -42,9 +43,22 @@ def _multi(space: spaces.Space) -> tuple[nn.Module | None, int]:
     return encoder, encoder.out_dim
 
 
+def _cnn_fits(space: spaces.Space) -> bool:
+    """A uint8 image with both sides >= the Nature CNN's minimum (channel order as
+    :func:`advrun.spaces.channels_last` reads it)."""
+    if not is_image(space):
+        return False
+    shape = tuple(space.shape or ())
+    h, w = shape[:2] if channels_last(shape) else shape[1:]
+    return min(h, w) >= MIN_SIDE
+
+
 @ENCODERS.register("mlp", summary="flat vector observations into MLP trunks")
 def _flatten(space: spaces.Space) -> tuple[nn.Module | None, int]:
-    if needs_layout(space) or is_image(space):
+    """Flatten a Box; a Dict/Tuple/Discrete space, or a pixel image the CNN can take
+    (an MLP on raw frames learns little), goes through the per-leaf encoders; a tiny
+    uint8 grid (smaller than the CNN's receptive field) is flattened."""
+    if needs_layout(space) or _cnn_fits(space):
         return _multi(space)
     shape = tuple(space.shape or ())
     width = math.prod(shape)

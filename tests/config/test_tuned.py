@@ -92,3 +92,13 @@ def test_cfg_job_shows_the_pick() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "\ntuned: ppo_gae_pendulum\n" in proc.stdout
     assert "gamma: 0.9\n" in proc.stdout
+
+
+def test_tuned_null_on_the_command_line_drops_the_file(cli, capsys) -> None:
+    """Hydra refuses ``group=null`` for an interpolated optional group with a
+    traceback; the CLI reads ``tuned=null`` as ``~tuned``."""
+    import yaml
+
+    cli(["train", "env=pendulum", "tuned=null", "--cfg", "job"])
+    cfg = yaml.safe_load(capsys.readouterr().out)
+    assert cfg["tuned"] is None and cfg["optimizer"]["schedule"] == "constant"

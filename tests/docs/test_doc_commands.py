@@ -8,24 +8,12 @@ command with a small budget (scripts/check_docs.py says how).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+from script_loader import load_script
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "check_docs.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("check_docs", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["check_docs"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-check = _load()
+check = load_script("check_docs")
 COMMANDS = check.documented_commands()
 TRAIN = [
     c

@@ -4,25 +4,15 @@ with a description taken from the config schema's field comments (issue 16 item 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
-import sys
 from pathlib import Path
 
 import yaml
+from script_loader import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "scripts" / "gen_reference.py"
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("gen_reference", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["gen_reference"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load()
+gen = load_script("gen_reference")
 
 
 def _leaf_keys(node: object, prefix: str = "") -> list[str]:

@@ -60,7 +60,8 @@ def test_eval_and_resume_a_dict_run(cli, tiny, tmp_path: Path, capsys) -> None:
     run = tmp_path / "run"
     cli(["train", *tiny(), *cue("dict", "multi_binary"), f"hydra.run.dir={run}"])
     capsys.readouterr()
-    cli(["eval", f"run={run}", "episodes=2"])
+    # The cue env is test code named by env.make: eval needs the user's trust.
+    cli(["eval", f"run={run}", "episodes=2", "trust_env_code=true"])
     assert capsys.readouterr().out.startswith("2 episodes: return ")
     cli(["train", f"resume={run}", "total_steps=512"])
     assert load_checkpoint(run / "checkpoints" / "last.pt")["global_step"] == 512

@@ -3,29 +3,17 @@ report renders a table row and a PNG from a finished run."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import statistics
-import sys
 from pathlib import Path
 
 import pytest
+from script_loader import load_script
 
 from advrun.config import conf_dir, to_train_config
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_presets.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("bench_presets", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_presets"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load()
+bench = load_script("bench_presets")
 
 
 def test_every_preset_file_is_benchmarked() -> None:

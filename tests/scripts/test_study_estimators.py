@@ -49,18 +49,32 @@ def test_each_member_composes_and_validates(compose_train, env: str) -> None:
 
 
 def test_smaller_run_keeps_committed_records(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(study, "DATA", Path("data"))
-
     def fake_report(argv: list[str]) -> None:  # what `advrun report --records` writes
         out = Path(argv[argv.index("--records") + 1])
         out.write_text(json.dumps({"version": 1, "records": [{}] * 2}))
 
     monkeypatch.setattr(study, "run", fake_report)
-    committed = Path("data/cartpole.json")
+    committed = tmp_path / "data" / "cartpole.json"
     committed.parent.mkdir()
     committed.write_text(json.dumps({"version": 1, "records": [{}] * 3}))
-    assert not study.save_records("cartpole", tmp_path, force=False)
+    assert not study.save_records("cartpole", tmp_path, committed.parent, force=False)
     assert len(json.loads(committed.read_text())["records"]) == 3
-    assert study.save_records("cartpole", tmp_path, force=True)
+    assert study.save_records("cartpole", tmp_path, committed.parent, force=True)
     assert len(json.loads(committed.read_text())["records"]) == 2
+
+
+def test_tiny_study_end_to_end(tmp_path: Path) -> None:
+    """Every estimator trains (one 2,048-step iteration of ppo_cartpole, seed 1), is
+    recorded and rendered: a command Hydra refuses would leave its estimator out."""
+    pytest.importorskip("matplotlib")
+    data, md = tmp_path / "data", tmp_path / "study.md"
+    argv = ["--env", "cartpole", "--seeds", "1", "--budget", "256", "--out", str(tmp_path)]
+    argv += ["--data", str(data), "--markdown", str(md), "--figures", str(tmp_path / "f")]
+    study.main(argv)
+    records = json.loads((data / "cartpole.json").read_text())["records"]
+    assert sorted(r["keys"]["advantage"] for r in records) == sorted(ESTIMATORS.names())
+    assert all(r["status"] == "completed" for r in records)
+    text = md.read_text()
+    for name in ESTIMATORS.names():
+        assert f"| {name} | 1/1 |" in text
+    assert (tmp_path / "f_CartPole-v1.png").is_file()

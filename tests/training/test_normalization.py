@@ -66,6 +66,9 @@ def test_resume_is_exact_with_normalisation(backend: str, train_run, cli, tmp_pa
         "eval.interval": 0,
         "early_stop.target_return": "null",
         "env.max_episode_steps": 40,
+        # Pendulum's tuned settings anneal lr over total_steps, which a resume that
+        # raises total_steps changes by design; this test is about the statistics.
+        "tuned": "null",
     }
     whole = _last(train_run(tmp_path / "whole", total_steps=1024, **opts))
     half = train_run(tmp_path / "half", total_steps=512, **opts)
