@@ -29,7 +29,8 @@ bench = _load()
 
 
 def test_every_preset_file_is_benchmarked() -> None:
-    shipped = {p.stem for p in (Path(conf_dir()) / "experiment").glob("ppo_*.yaml")}
+    experiments = Path(conf_dir()) / "experiment"
+    shipped = {p.stem for pattern in ("ppo_*.yaml", "dqn_*.yaml") for p in experiments.glob(pattern)}
     assert shipped == set(bench.PRESETS)
 
 
@@ -146,3 +147,16 @@ def test_config_drift_spots_a_changed_preset(trained_run: Path, tmp_path: Path) 
     (old / ".hydra" / "config.yaml").write_text(yaml.safe_dump(stored))
     assert bench.config_drift(old, same) is None
     assert bench.config_drift(old, [*same, "algo.clip_schedule=linear"]) == "algo"
+
+
+def test_dqn_rows_name_the_zoo_algorithm_and_ppo_rows_stay_as_they_were() -> None:
+    # The zoo's DQN LunarLander-v2 agent: 154.382 +- 79.241 after 100k steps -> "154.4 ± 79.2".
+    dqn = bench.table_row(
+        "dqn_lunarlander", bench.PRESETS["dqn_lunarlander"], _record([210.0, 190.0, 230.0], 400_000)
+    )
+    assert "154.4 ± 79.2 (DQN LunarLander-v2, 100k)" in dqn
+    assert "200.0: **met** (2/3 seeds)" in dqn  # median 210 >= 200
+    ppo = bench.table_row(
+        "ppo_lunarlander", bench.PRESETS["ppo_lunarlander"], _record([250.0], 1_000_000)
+    )
+    assert "242.1 ± 31.8 (LunarLander-v2, 1M)" in ppo
