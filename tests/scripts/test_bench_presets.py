@@ -30,7 +30,7 @@ bench = _load()
 
 def test_every_preset_file_is_benchmarked() -> None:
     experiments = Path(conf_dir()) / "experiment"
-    shipped = {p.stem for pattern in ("ppo_*.yaml", "dqn_*.yaml") for p in experiments.glob(pattern)}
+    shipped = {p.stem for glob in ("ppo_*.yaml", "dqn_*.yaml") for p in experiments.glob(glob)}
     assert shipped == set(bench.PRESETS)
 
 
