@@ -30,7 +30,8 @@ COMMANDS = {
     "report": (
         "advrun.commands.report",
         "report",
-        "compare a sweep's members: advrun report <sweep dir> [--group-by advantage]",
+        "compare a sweep's members: advrun report <sweep dir> [--group-by advantage]; "
+        "render docs from records: advrun report --from-records F.json --markdown OUT.md",
     ),
 }
 

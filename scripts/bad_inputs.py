@@ -291,6 +291,49 @@ CASES: list[Case] = [
         ["train", "algo.minibatches=4096", "env.num_envs=2", "algo.rollout_steps=8"],
         mentions=("algo.minibatches",),
     ),
+    # Estimator x algorithm combinations the registries refuse (their traits: a critic-free
+    # group baseline needs an algorithm without V; DQN needs bootstrapped targets), and a
+    # group size that does not divide the envs. The message names both options.
+    Case(
+        "a2c_grpo",
+        "incompatible: a2c (needs V) + grpo (no critic)",
+        ["train", "algo=a2c", "advantage=grpo", "advantage.group_size=2"],
+        mentions=("algo=a2c", "advantage=grpo"),
+    ),
+    Case(
+        "a2c_rloo",
+        "incompatible: a2c (needs V) + rloo (no critic)",
+        ["train", "algo=a2c", "advantage=rloo", "advantage.group_size=2"],
+        mentions=("algo=a2c", "advantage=rloo"),
+    ),
+    # DQN has no rollout_steps, so these skip the tiny overrides (refused before any work).
+    Case(
+        "dqn_gae",
+        "incompatible: dqn (bootstrapped Q targets) + gae",
+        ["train", "algo=dqn", "advantage=gae", "total_steps=256", "progress=false"],
+        tiny=False,
+        mentions=("algo=dqn", "advantage=gae"),
+    ),
+    Case(
+        "dqn_vtrace",
+        "incompatible: dqn + vtrace",
+        ["train", "algo=dqn", "advantage=vtrace", "total_steps=256", "progress=false"],
+        tiny=False,
+        mentions=("algo=dqn", "advantage=vtrace"),
+    ),
+    Case(
+        "dqn_grpo",
+        "incompatible: dqn (needs Q targets) + grpo (no critic)",
+        ["train", "algo=dqn", "advantage=grpo", "total_steps=256", "progress=false"],
+        tiny=False,
+        mentions=("algo=dqn", "advantage=grpo"),
+    ),
+    Case(
+        "group_size_not_dividing",
+        "incompatible: advantage.group_size 3 with env.num_envs 4",
+        ["train", "advantage=rloo", "advantage.group_size=3", "env.num_envs=4"],
+        mentions=("advantage.group_size", "env.num_envs"),
+    ),
     Case(
         "checkpoint_other_shape",
         "init.checkpoint from another network shape",

@@ -32,6 +32,10 @@ SUBSET = [
     "unknown_key_appended",  # +key: advrun's own unknown-key check
     "gamma_above_1",  # range check
     "minibatch_larger_than_batch",  # cross-field check
+    "a2c_grpo",  # algorithm needs V, estimator trains no critic
+    "dqn_gae",  # value-based algorithm, estimator gives no bootstrapped target
+    "dqn_grpo",  # both at once
+    "group_size_not_dividing",  # group estimator vs env.num_envs
     "checkpoint_other_shape",  # warm start
     "truncated_checkpoint",  # eval: corrupt file
     "malicious_checkpoint",  # eval: pickle payload must not run
@@ -101,6 +105,26 @@ def test_runtime_fault_exits_with_one_paragraph_and_records_it(
     assert r.case.runtime and r.code == r.case.expect in (1, 3), r.stderr
     assert r.work_started
     assert r.ok, r.problems
+
+
+# Every refused combination in the script, whether or not SUBSET runs it.
+COMBINATIONS = ["a2c_grpo", "a2c_rloo", "dqn_gae", "dqn_vtrace", "dqn_grpo"]
+
+
+def test_refused_combinations_are_the_registries_refusals() -> None:
+    """The script's combination rows are pairs the smoke-pairs test expects refused, and
+    each names both options (so its message must name both to pass)."""
+    spec = importlib.util.spec_from_file_location(
+        "smoke_pairs", Path(__file__).with_name("test_smoke_pairs.py")
+    )
+    assert spec and spec.loader
+    smoke = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(smoke)
+    for name in COMBINATIONS:
+        args = dict(a.split("=", 1) for a in BY_NAME[name].args[1:] if "=" in a)
+        algo, advantage = args["algo"], args["advantage"]
+        assert (algo, advantage) in smoke.REFUSED, name
+        assert set(BY_NAME[name].mentions) == {f"algo={algo}", f"advantage={advantage}"}
 
 
 def test_bad_input_leaves_no_directory(results: dict[str, object]) -> None:
