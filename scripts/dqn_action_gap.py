@@ -15,7 +15,8 @@ more ``advrun train -m`` sweep directories, and per (env, variant) reports
 * IQM over seeds with a 95% stratified-bootstrap CI (:mod:`advrun.sweeps.stats`).
 
 Records go to ``--json`` (re-render with ``--from-json``); the markdown table to stdout
-or ``--markdown``; ``--png`` draws the mean gap curve per variant, one panel per env::
+or between the ``--section`` markers of ``--markdown`` (as ``advrun report`` does);
+``--png`` draws the mean gap curve per variant, one panel per env::
 
     python scripts/dqn_action_gap.py outputs/dqn_ablation --group-by name \\
         --window CartPole-v1=20000:60000 --window Acrobot-v1=20000:60000 \\
@@ -33,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from advrun.sweeps.markdown import splice
 from advrun.sweeps.members import eval_curve, find_members
 from advrun.sweeps.stats import iqm, stratified_bootstrap_ci
 
@@ -141,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--json", type=Path, help="write the records here")
     p.add_argument("--from-json", type=Path, help="render from records written by --json")
-    p.add_argument("--markdown", type=Path, help="write the table here (default: stdout)")
+    p.add_argument("--markdown", type=Path, help="splice the table into this .md (default: stdout)")
+    p.add_argument("--section", default="action_gap", help="markdown block name")
     p.add_argument("--png", type=Path, help="draw the gap curves here")
     args = p.parse_args(argv)
     if args.from_json:
@@ -157,8 +160,10 @@ def main(argv: list[str] | None = None) -> int:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(records, indent=1) + "\n")
     text = table(records)
-    if args.markdown:
-        args.markdown.write_text(text + "\n")
+    if args.markdown:  # between the markers of --section (advrun report's convention)
+        command = "python scripts/dqn_action_gap.py " + " ".join(argv or sys.argv[1:])
+        body = f"_Rendered by `{command}`._\n\n{text}\n"
+        args.markdown.write_text(splice(args.markdown, args.section, body))
     else:
         print(text)
     if args.png:

@@ -64,6 +64,12 @@ def test_main_renders_from_json_alone(tmp_path: Path) -> None:
     data.write_text(json.dumps(records))
     out = tmp_path / "gap.md"
     png = tmp_path / "gap.png"
-    assert gap.main(["--from-json", str(data), "--markdown", str(out), "--png", str(png)]) == 0
-    assert "| CartPole-v1 | pal | 2 |" in out.read_text()
+    args = ["--from-json", str(data), "--markdown", str(out), "--png", str(png)]
+    assert gap.main(args) == 0
+    text = out.read_text()
+    assert "| CartPole-v1 | pal | 2 |" in text
+    assert text.startswith("<!-- advrun report:begin action_gap -->")
+    out.write_text("intro\n\n" + text + "\noutro\n")  # a re-render replaces the block only
+    assert gap.main(args) == 0
+    assert out.read_text() == "intro\n\n" + text + "\noutro\n"
     assert png.stat().st_size > 1000
