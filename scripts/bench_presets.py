@@ -54,18 +54,22 @@ _HYDRA_LOCK = threading.Lock()
 ZOO_REPO = "https://github.com/DLR-RM/rl-baselines3-zoo"
 ZOO_BENCHMARK = f"{ZOO_REPO}/blob/0088472b8cb622732bdbc4aa3d0d0abde86c67ed/benchmark.md"
 ZOO_HYPERPARAMS = f"{ZOO_REPO}/blob/00128b5d46d497b772f3bd891ae9f520919e8971/hyperparams/ppo.yml"
+ZOO_DQN_COMMIT = "019107eb14187e85dd4cc72076390376662609b4"
+ZOO_DQN_HYPERPARAMS = f"{ZOO_REPO}/blob/{ZOO_DQN_COMMIT}/hyperparams/dqn.yml"
 VERSIONED = ("advrun", "torch", "gymnasium", "mujoco", "ale-py", "box2d")
 TRAINING_POINTS = 200  # training-episode curve kept per seed (evenly thinned)
+DQN_LUNARLANDER_BUDGET = 400_000  # conf/experiment/dqn_lunarlander.yaml's total_steps
 
 
 @dataclass(frozen=True)
 class Zoo:
-    """One row of the zoo's benchmark.md (algo ppo): a single trained agent."""
+    """One row of the zoo's benchmark.md (``algo`` ppo or dqn): a single trained agent."""
 
     env_id: str
     mean: float
     std: float
     timesteps: str
+    algo: str = "ppo"
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,54 @@ PRESETS: dict[str, Preset] = {
         10_000_000,
         Zoo("BreakoutNoFrameskip-v4", 398.033, 33.328, "10M"),
         "breakout",
+    ),
+    # DQN: the zoo's published DQN agents. It has no dueling or AL entry, so the
+    # dueling + AL presets sit beside the plain-DQN number of the same task.
+    "dqn_cartpole": Preset(
+        "CartPole-v1",
+        "dqn",
+        200_000,
+        Zoo("CartPole-v1", 500.0, 0.0, "50k", "dqn"),
+        "dqn_cartpole",
+        475.0,
+    ),
+    "dqn_cartpole_dueling_al": Preset(
+        "CartPole-v1",
+        "dqn",
+        200_000,
+        Zoo("CartPole-v1", 500.0, 0.0, "50k", "dqn"),
+        "dqn_cartpole_dueling_al",
+        475.0,
+    ),
+    "dqn_lunarlander": Preset(
+        "LunarLander-v3",
+        "dqn",
+        DQN_LUNARLANDER_BUDGET,
+        Zoo("LunarLander-v2", 154.382, 79.241, "100k", "dqn"),
+        "dqn_lunarlander",
+        200.0,
+    ),
+    "dqn_lunarlander_dueling_al": Preset(
+        "LunarLander-v3",
+        "dqn",
+        DQN_LUNARLANDER_BUDGET,
+        Zoo("LunarLander-v2", 154.382, 79.241, "100k", "dqn"),
+        "dqn_lunarlander_dueling_al",
+        200.0,
+    ),
+    "dqn_pong": Preset(
+        "ALE/Pong-v5",
+        "dqn",
+        10_000_000,
+        Zoo("PongNoFrameskip-v4", 20.602, 0.613, "10M", "dqn"),
+        "dqn_pong",
+    ),
+    "dqn_breakout": Preset(
+        "ALE/Breakout-v5",
+        "dqn",
+        10_000_000,
+        Zoo("BreakoutNoFrameskip-v4", 358.327, 61.981, "10M", "dqn"),
+        "dqn_breakout",
     ),
 }
 
@@ -313,7 +365,8 @@ def plot_curves(name: str, preset: Preset, record: dict, path: Path) -> None:
             ax.plot(steps, values, linewidth=0.8, alpha=0.7, label=label)
     title = f"{name}: {preset.env_id}"
     if preset.zoo is not None and shortened:
-        title += f"\n(shortened; zoo PPO {preset.zoo.env_id} @ {preset.zoo.timesteps}: "
+        title += f"\n(shortened; zoo {preset.zoo.algo.upper()} {preset.zoo.env_id} "
+        title += f"@ {preset.zoo.timesteps}: "
         title += f"{preset.zoo.mean:g})"
     elif preset.zoo is not None:
         ax.axhline(
@@ -321,7 +374,7 @@ def plot_curves(name: str, preset: Preset, record: dict, path: Path) -> None:
             color="black",
             linestyle="--",
             linewidth=1,
-            label=f"zoo PPO {preset.zoo.env_id} @ {preset.zoo.timesteps}",
+            label=f"zoo {preset.zoo.algo.upper()} {preset.zoo.env_id} @ {preset.zoo.timesteps}",
         )
     if preset.target is not None and not shortened:
         ax.axhline(preset.target, color="tab:red", linestyle=":", linewidth=1, label="target")
@@ -374,8 +427,9 @@ def table_row(name: str, preset: Preset, record: dict) -> str:
     if record.get("note"):
         notes.append(record["note"])
     zoo = preset.zoo
+    algo = "" if zoo is None or zoo.algo == "ppo" else f"{zoo.algo.upper()} "
     zoo_cell = (
-        f"{_fmt(zoo.mean)} ± {_fmt(zoo.std)} ({zoo.env_id}, {zoo.timesteps})"
+        f"{_fmt(zoo.mean)} ± {_fmt(zoo.std)} ({algo}{zoo.env_id}, {zoo.timesteps})"
         if zoo
         else "not found"
     )
@@ -400,6 +454,18 @@ def _provenance(records: list[dict]) -> list[str]:
             f"harvested at commit {m.get('commit') or '?'}"
         )
     return lines
+
+
+DQN_NOTES = [
+    "- DQN presets run Double DQN (the zoo: plain DQN) with a Huber loss on the env's",
+    "  parallel envs (CartPole 64, LunarLander 16, Atari 8) instead of the zoo's single",
+    "  env; the zoo has no dueling or AL entry, so `*_dueling_al` rows sit beside the",
+    "  zoo's plain-DQN number. CartPole uses advrun's own faster DQN defaults (the zoo's",
+    "  gradient-to-env-step ratio, 1/4); LunarLander the zoo's entry with a quarter of its",
+    "  gradient steps on 4x the batch and a longer budget that stops at 200; Atari a",
+    "  100k-transition replay buffer (stacked uint8 frames, 2.8 GB) instead of 1M. Each",
+    "  preset file lists its departures. DQN's evaluation is greedy, Atari included.",
+]
 
 
 def report(data_dir: Path, docs: Path) -> str:
@@ -431,11 +497,13 @@ def report(data_dir: Path, docs: Path) -> str:
             "LunarLander 200, Pendulum −250, HalfCheetah 1,500 within the preset's budget),",
             "else the env's solved threshold.",
             "",
-            "*Zoo*: RL Baselines3 Zoo's published PPO result for the same task from",
-            f"[benchmark.md]({ZOO_BENCHMARK}) — one trained agent, mean ± std over its eval",
-            "episodes, with the budget it was trained for; the zoo used older env versions",
-            "(LunarLander-v2, MuJoCo v3, `*NoFrameskip-v4`). Preset hyperparameters follow",
-            f"[hyperparams/ppo.yml]({ZOO_HYPERPARAMS}) (each preset file cites its entry).",
+            "*Zoo*: RL Baselines3 Zoo's published result for the same task and algorithm",
+            f"(PPO, or DQN where the cell says so) from [benchmark.md]({ZOO_BENCHMARK}) — one",
+            "trained agent, mean ± std over its eval episodes, with the budget it was trained",
+            "for; the zoo used older env versions (LunarLander-v2, MuJoCo v3,",
+            "`*NoFrameskip-v4`). Preset hyperparameters follow",
+            f"[hyperparams/ppo.yml]({ZOO_HYPERPARAMS}) and",
+            f"[hyperparams/dqn.yml]({ZOO_DQN_HYPERPARAMS}) (each preset file cites its entry).",
             "",
             "Where advrun's presets differ from the zoo's entries, and why:",
             "",
@@ -461,6 +529,7 @@ def report(data_dir: Path, docs: Path) -> str:
             "- Acrobot: GAE's λ is left at its default 0.95 (the zoo: 0.94) so that the",
             "  preset composes with every estimator (docs/estimators.md); measured with 0.94",
             "  on 2026-11-25 the median was −91.0.",
+            *DQN_NOTES,
             "",
             "| preset | env | budget | seeds | median final eval | mean ± std | target "
             "| zoo published (env, budget) | notes | curve |",

@@ -17,7 +17,8 @@ bench = load_script("bench_presets")
 
 
 def test_every_preset_file_is_benchmarked() -> None:
-    shipped = {p.stem for p in (Path(conf_dir()) / "experiment").glob("ppo_*.yaml")}
+    experiments = Path(conf_dir()) / "experiment"
+    shipped = {p.stem for glob in ("ppo_*.yaml", "dqn_*.yaml") for p in experiments.glob(glob)}
     assert shipped == set(bench.PRESETS)
 
 
@@ -176,3 +177,16 @@ def test_no_preset_is_an_error_not_a_silent_no_op(capsys) -> None:
         bench.main([])
     assert info.value.code == 2
     assert "--preset" in capsys.readouterr().err
+
+
+def test_dqn_rows_name_the_zoo_algorithm_and_ppo_rows_stay_as_they_were() -> None:
+    # The zoo's DQN LunarLander-v2 agent: 154.382 +- 79.241 after 100k steps -> "154.4 ± 79.2".
+    dqn = bench.table_row(
+        "dqn_lunarlander", bench.PRESETS["dqn_lunarlander"], _record([210.0, 190.0, 230.0], 400_000)
+    )
+    assert "154.4 ± 79.2 (DQN LunarLander-v2, 100k)" in dqn
+    assert "200.0: **met** (2/3 seeds)" in dqn  # median 210 >= 200
+    ppo = bench.table_row(
+        "ppo_lunarlander", bench.PRESETS["ppo_lunarlander"], _record([250.0], 1_000_000)
+    )
+    assert "242.1 ± 31.8 (LunarLander-v2, 1M)" in ppo
