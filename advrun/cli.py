@@ -77,6 +77,23 @@ def _experiment_alias(arg: str) -> str:
     return arg
 
 
+def _refuse_group_lists(args: list[str]) -> None:
+    """``env/algo/advantage=[...]`` would select several configs of the group; these three
+    also name the tuned file (``tuned: ${algo}_${advantage}_${env}``), where Hydra fails
+    on a list with a TypeError traceback. One value each (a sweep lists them with -m)."""
+    for arg in args:
+        key, sep, value = arg.partition("=")
+        group = key.lstrip("+~")
+        if sep and group in ("env", "algo", "advantage") and value.lstrip().startswith("["):
+            sys.stderr.write(
+                f"advrun: Invalid config `{group}`: {arg!r} selects a list of {group} "
+                f"configs; a run takes one. Fix: give one name, e.g. {group}="
+                f"{ {'env': 'cartpole', 'algo': 'ppo', 'advantage': 'gae'}[group] }, or "
+                f"sweep several with -m {group}=a,b.\n"
+            )
+            raise SystemExit(2)
+
+
 def _print_help(name: str, args: list[str]) -> bool:
     """``advrun <command> --help`` without Hydra's slow group scan (see
     :func:`advrun.config.help.command_help`); False when Hydra must print it."""
@@ -127,6 +144,7 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(errors.EXIT_BAD_INPUT) from None
     if name == "train":
         args = [_experiment_alias(a) for a in args]
+        _refuse_group_lists(args[1:])
     module_name, attr, _ = COMMANDS[name]
     if name in HYDRA_COMMANDS:
         # Hydra's help composes and prints the config but runs nothing: the component

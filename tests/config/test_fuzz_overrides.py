@@ -55,7 +55,7 @@ KEYS = sorted(
         *_schema_keys(AdamConfig, "optimizer."),
     ]
 )
-GROUPS = ["env", "network", "advantage", "optimizer", "algo", "experiment"]
+GROUPS = ["env", "network", "advantage", "optimizer", "algo", "experiment", "tuned"]
 UNKNOWN_KEYS = ["advantage.gama", "foo", "env.idd", "network.depth", "algo.lr", "hydra_x"]
 
 # Values rendered as override text.
@@ -181,6 +181,16 @@ def _check_ranges(c: TrainConfig) -> None:
 
 
 def _outcome(overrides: list[str]) -> None:
+    from advrun.cli import _refuse_group_lists
+
+    try:
+        # The CLI's own pre-check (a list for env/algo/advantage, which also name the
+        # tuned file): exit 2 with a message before Hydra composes anything.
+        _refuse_group_lists(overrides)
+    except SystemExit as exit_:
+        event("refused by the CLI (group list)")
+        assert exit_.code == 2
+        return
     try:
         cfg = hydra.compose("train", overrides=overrides)
         c = to_train_config(cfg)
