@@ -39,6 +39,7 @@ from advrun.sweeps.members import eval_curve, find_members
 from advrun.sweeps.stats import iqm, stratified_bootstrap_ci
 
 GAP, Q = "charts/action_gap", "losses/q_values"
+CURVE_POINTS = 100  # gap curve points kept per member (evenly thinned) for the figure
 
 
 def window_mean(steps: list[int], values: list[float], lo: int, hi: int) -> float:
@@ -69,7 +70,9 @@ def harvest(dirs: list[Path], group_by: str, windows: dict[str, tuple[int, int]]
                     "gap": gap,
                     "q": q,
                     "rel": gap / abs(q) if q else math.nan,
-                    "curve": [[s, v] for s, v in zip(gap_steps, gaps, strict=True)][::10],
+                    "curve": [[s, v] for s, v in zip(gap_steps, gaps, strict=True)][
+                        :: max(1, len(gaps) // CURVE_POINTS)
+                    ],
                 }
             )
     return records
@@ -116,11 +119,21 @@ def plot(records: list[dict], path: Path) -> None:
             if r["env"] == env and r["curve"]:
                 by_variant[r["variant"]].append(r)
         for variant, rs in sorted(by_variant.items()):
-            grid = np.linspace(0, min(r["curve"][-1][0] for r in rs), 60)
-            curves = [np.interp(grid, *zip(*r["curve"], strict=True)) for r in rs]
-            ax.plot(grid, np.mean(curves, axis=0), label=f"{variant} ({len(rs)} seeds)")
+            # mean over the seeds still running at each step (early stopping ends some)
+            grid = np.linspace(0, max(r["curve"][-1][0] for r in rs), 60)
+            curves = np.array(
+                [
+                    np.where(
+                        grid <= r["curve"][-1][0],
+                        np.interp(grid, *zip(*r["curve"], strict=True)),
+                        np.nan,
+                    )
+                    for r in rs
+                ]
+            )
+            ax.plot(grid, np.nanmean(curves, axis=0), label=f"{variant} ({len(rs)} seeds)")
         ax.axvspan(*next(r["window"] for r in records if r["env"] == env), alpha=0.08)
-        ax.set_title(f"{env}: action gap (mean over seeds)", fontsize=10)
+        ax.set_title(f"{env}: action gap (mean over the seeds still running)", fontsize=10)
         ax.set_xlabel("env steps")
         ax.set_ylabel("Q(s,a*) - second best")
         ax.grid(alpha=0.3)
