@@ -49,16 +49,12 @@ def upgo(
         bootstrap = x.not_terminated * x.next_values  # V(s_{t+1}), 0 after a termination
         delta = x.rewards + gamma * bootstrap - x.values
         returns = torch.empty_like(x.values)
-        follow = bootstrap[-1]
-        for t in range(x.values.shape[0] - 1, -1, -1):
-            if t == x.values.shape[0] - 1:
-                tail = bootstrap[t]  # the segment end bootstraps
-            else:
-                upgoing = delta[t + 1] >= 0
-                inside = torch.where(upgoing, follow, bootstrap[t])
-                tail = torch.where(x.not_done[t] > 0, inside, bootstrap[t])
+        returns[-1] = x.rewards[-1] + gamma * bootstrap[-1]  # the segment end bootstraps
+        for t in range(x.values.shape[0] - 2, -1, -1):
+            upgoing = delta[t + 1] >= 0
+            inside = torch.where(upgoing, returns[t + 1], bootstrap[t])
+            tail = torch.where(x.not_done[t] > 0, inside, bootstrap[t])
             returns[t] = x.rewards[t] + gamma * tail
-            follow = returns[t]
         return returns - x.values, returns
 
 
