@@ -26,9 +26,11 @@ repeat, and prints one row per variant with its ratio to eager:
 Every run starts from a cleared ``torch._dynamo`` state, so each pays its own tracing
 and compile as a fresh process does; inductor's on-disk cache stays warm after the first
 run of a mode, as it is for a user's second run. A variant that fails is reported and
-the others go on. ``--budget-s`` stops starting new repeat rounds once another round
-would not fit (each variant keeps the same number of repeats). The GPU A/B (about 3
-minutes on one H200; rollouts of 4096 x 16 = 65,536 steps, 2M steps per throughput run):
+the others go on. ``--budget-s`` (default 170) ends the benchmark at the first run, from
+the second round on, whose previous round's time would not fit (the table gives each
+variant's repeats). The GPU A/B, meant to take about 3 minutes on one H200 (untimed
+there yet; rollouts of 4096 x 16 = 65,536 steps, 32 of them per throughput run, so no
+short last rollout adds a shape to compile):
 
   python scripts/bench_gpu.py --device cuda --num-envs 4096 --compile default,reduce-overhead
 """
@@ -144,27 +146,35 @@ def train(
 
 
 def compare(args: argparse.Namespace, modes: list[str]) -> list[str]:
-    """Eager and each compile mode, ``--repeats`` rounds (fewer when ``--budget-s``
-    runs out); returns the Markdown rows."""
+    """Eager and each compile mode, round by round (round ``r`` runs every variant with
+    seed ``r``), for ``--repeats`` rounds. From the second round on, a variant's run
+    starts only when its previous round's time still fits in ``--budget-s``; the first
+    that does not ends the benchmark (later rounds are faster: caches are warm). A
+    variant that raises is tried no more and noted under the table. Returns the rows."""
     variants: list[str | None] = [None, *modes]
     runs: dict[str | None, list[tuple[dict, dict]]] = {v: [] for v in variants}
     errors: dict[str | None, str] = {}
+    took: dict[str | None, float] = {}
     start = time.perf_counter()
     for r in range(args.repeats):
-        round_start = time.perf_counter()
         for v in variants:
             if v in errors:
                 continue
+            if r and args.budget_s and time.perf_counter() - start + took[v] > args.budget_s:
+                break
+            run_start = time.perf_counter()
             try:
                 thru = train(args.device, args.num_envs, args.train_steps, False, r + 1, v)
                 solve = train(args.device, args.num_envs, args.solve_steps, True, r + 1, v)
             except Exception as err:  # one broken mode must not cost the others' figures
-                errors[v] = f"{type(err).__name__}: {str(err).splitlines()[0][:200]}"
+                first = (str(err).splitlines() or [""])[0][:200]
+                errors[v] = f"round {r + 1}: {type(err).__name__}: {first}"
                 continue
+            took[v] = time.perf_counter() - run_start
             runs[v].append((thru, solve))
-        took = time.perf_counter() - round_start
-        if args.budget_s and time.perf_counter() - start + took > args.budget_s:
-            break
+        else:
+            continue
+        break
     med = statistics.median
     base = runs[None]
     rows = [
@@ -174,8 +184,8 @@ def compare(args: argparse.Namespace, modes: list[str]) -> list[str]:
     ]
     for v in variants:
         name = v or "eager"
-        if v in errors or not runs[v]:
-            rows.append(f"| {name} | 0 | failed: {errors.get(v, 'no run')} |")
+        if not runs[v]:
+            rows.append(f"| {name} | 0 | failed |")
             continue
         sps = med(t["sps"] for t, _ in runs[v])
         steady = med(t["steady_sps"] for t, _ in runs[v])
@@ -193,6 +203,7 @@ def compare(args: argparse.Namespace, modes: list[str]) -> list[str]:
             f"{ratios[1]} | {solve:.2f} | {ratios[2]} | {solved}/{len(runs[v])} | "
             f"{steps:,.0f} |"
         )
+    rows += [f"\n{v or 'eager'} failed in {why}" for v, why in errors.items()]
     return rows
 
 
@@ -227,7 +238,9 @@ def main() -> int:
         if unknown:
             p.error(f"--compile: {unknown} not in {', '.join(COMPILE_MODES)}")
         if args.train_steps == p.get_default("train_steps"):
-            args.train_steps = 2_000_000
+            # Whole rollouts (16 rows, as train() sets): a short last one would be one
+            # more minibatch shape, compiled inside the steady window.
+            args.train_steps = 32 * 16 * args.num_envs
         rows = compare(args, modes)
         print(
             f"device: {args.device} ({name}); torch {torch.__version__}; CartPole-v1 x "

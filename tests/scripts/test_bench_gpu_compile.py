@@ -58,12 +58,15 @@ def test_compare_rows_give_ratios_to_eager(monkeypatch: pytest.MonkeyPatch) -> N
     table = {None: (98.0, 200.0, 10.0), "default": (48.0, 500.0, 4.0)}
     monkeypatch.setattr(bench, "train", _fake_train(table, calls))
     rows = bench.compare(_args(), ["default", "max-autotune-no-cudagraphs"])
-    eager, default, failed = rows[2:]
+    eager, default, failed, note = rows[2:]
     # eager: median sps 98 + 2 = 100; ratios 1.
     assert eager.startswith("| eager | 3 | 100 | 1.00 | 200 | 1.00 | 10.00 | 1.00 | 3/3 |")
     # default: 50 / 100 = 0.50; 500 / 200 = 2.50; time to solve 10 / 4 = 2.50x faster.
     assert default.startswith("| default | 3 | 50 | 0.50 | 500 | 2.50 | 4.00 | 2.50 | 3/3 |")
-    assert failed == "| max-autotune-no-cudagraphs | 0 | failed: RuntimeError: no autotuning here |"
+    assert failed == "| max-autotune-no-cudagraphs | 0 | failed |"
+    assert note == (
+        "\nmax-autotune-no-cudagraphs failed in round 1: RuntimeError: no autotuning here"
+    )
     # Interleaved by repeat (round r runs every variant with seed r); the failed mode is
     # tried once, not again in later rounds.
     assert calls[:5] == [
@@ -76,16 +79,22 @@ def test_compare_rows_give_ratios_to_eager(monkeypatch: pytest.MonkeyPatch) -> N
     assert len(calls) == 5 + 4 + 4
 
 
-def test_budget_stops_starting_rounds(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_budget_stops_at_the_first_run_that_would_not_fit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     bench = load_script("bench_gpu")
     calls: list = []
-    monkeypatch.setattr(bench, "train", _fake_train({None: (1.0, 1.0, 1.0)}, calls))
-    clock = iter(range(0, 1000, 10))  # every perf_counter() call advances 10 s
+    table = {None: (1.0, 1.0, 1.0), "default": (1.0, 1.0, 1.0)}
+    monkeypatch.setattr(bench, "train", _fake_train(table, calls))
+    clock = iter(range(0, 1000, 10))  # every perf_counter() call advances the clock 10 s
     monkeypatch.setattr(bench.time, "perf_counter", lambda: float(next(clock)))
-    # start 0; round 1 runs 10 -> 20 (took 10 s); at 30 s elapsed, 30 + 10 > 35: stop.
-    rows = bench.compare(_args(budget_s=35.0), [])
-    assert rows[2].startswith("| eager | 1 |")
-    assert len(calls) == 2
+    # start 0; round 1: eager runs 10 -> 20 (took 10 s), default 30 -> 40 (took 10 s).
+    # Round 2: eager checked at 50 (50 + 10 <= 65: runs 60 -> 70); default checked at
+    # 80: 80 + 10 > 65, so the benchmark ends with eager 2 repeats, default 1.
+    rows = bench.compare(_args(budget_s=65.0), ["default"])
+    assert rows[2].startswith("| eager | 2 |")
+    assert rows[3].startswith("| default | 1 |")
+    assert len(calls) == 6
 
 
 @pytest.mark.slow  # inductor compiles with gcc: about a minute on two loaded cores

@@ -48,3 +48,17 @@ def test_compiled_run_saves_plain_weights_that_eval_plays(
     assert "policy_head.weight" in state["model"]
     cli(["eval", f"run={run}", "episodes=3", f"hydra.run.dir={tmp_path}/eval"])
     assert re.search(r"^3 episodes: return -?\d+\.\d+", capsys.readouterr().out, re.MULTILINE)
+
+
+@pytest.mark.slow  # one compile
+def test_resume_may_switch_compile_on_and_records_it(cli, train_run, tmp_path: Path) -> None:
+    run = train_run(tmp_path / "run", total_steps=512)
+    try:
+        cli(["train", f"resume={run}", "total_steps=1024", "compile=default"])
+    except SystemExit as done:
+        assert done.code in (0, None)
+    state = torch.load(run / "checkpoints" / "last.pt", weights_only=True)
+    assert state["global_step"] >= 1024
+    assert state["config"]["compile"] == "default"
+    assert state["config_history"][0]["changes"]["compile"] == [None, "default"]
+    assert not any("_orig_mod" in key for key in state["model"])
