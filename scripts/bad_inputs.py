@@ -272,6 +272,12 @@ CASES: list[Case] = [
         mentions=("advantage.gamma",),
     ),
     Case(
+        "compile_unknown_mode",
+        "unknown torch.compile mode",
+        ["train", "compile=fast"],
+        mentions=("compile", "reduce-overhead"),
+    ),
+    Case(
         "lam_negative",
         "out of range: λ < 0",
         ["train", "advantage.lam=-0.1"],

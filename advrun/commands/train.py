@@ -51,6 +51,7 @@ RESUMABLE_KEYS = {
     "log_interval",
     "device",
     "torch_threads",
+    "compile",
     "optimizer.lr",
     "optimizer.max_grad_norm",
 }

@@ -167,6 +167,10 @@ class TrainConfig:
     checkpoint_interval: int = 50_000
     # Torch intra-op threads; tiny MLPs run fastest on one.
     torch_threads: int = 1
+    # torch.compile the policy step and the update's forward (advrun.networks.compiled):
+    # null/false (off), default, reduce-overhead (CUDA graphs) or
+    # max-autotune-no-cudagraphs. Pays a compile at the start; see docs/benchmarks.md.
+    compile: str | None = None
     # Log training scalars every this many updates.
     log_interval: int = 1
     # A progress bar on a terminal (steps, ETA, latest eval return); log lines only when

@@ -127,6 +127,7 @@ def _check_components(c: TrainConfig) -> None:
         "use network.dueling=true with algo=dqn, or drop it.",
     )
     _check_recurrent(c, algorithm.network)
+    _check_compile(c, algorithm.network)
     c.algo.check("algo", c)
 
 
@@ -153,6 +154,33 @@ def _check_recurrent(c: TrainConfig, family: str) -> None:
         "hidden states, which only the on-policy algorithms carry.",
         "use algo=ppo|a2c|reinforce with network=lstm, or a feed-forward network "
         "(network=mlp_relu) with algo=dqn.",
+    )
+
+
+def _check_compile(c: TrainConfig, family: str) -> None:
+    """``compile`` is off (``null``/``false``, stored as null) or a torch.compile mode,
+    and only the feed-forward actor-critic has compiled paths
+    (:mod:`advrun.networks.compiled`)."""
+    from advrun.networks.compiled import COMPILE_MODES, compile_mode
+
+    given = c.compile
+    c.compile = compile_mode(given)
+    if c.compile is None:
+        return
+    _check(
+        c.compile in COMPILE_MODES,
+        "compile",
+        f"{given!r} is not a torch.compile mode advrun uses.",
+        f"use compile=null (off) or one of: {', '.join(COMPILE_MODES)}.",
+    )
+    _check(
+        family == "actor_critic" and not c.network.recurrent,
+        "compile",
+        f"compile={c.compile} compiles the feed-forward actor-critic's act and "
+        f"evaluate_actions; algo={c.algo.name} with network.recurrent="
+        f"{c.network.recurrent} trains a {'recurrent ' if c.network.recurrent else ''}"
+        f"{family} network.",
+        "drop compile (compile=null), or use algo=ppo|a2c|reinforce with a feed-forward network.",
     )
 
 

@@ -149,6 +149,10 @@ def build_run(cfg: TrainConfig, run_dir: str) -> RunParts:
         )
         freeze(model, list(cfg.init.freeze))
         model.to(device)
+        if cfg.compile:
+            from advrun.networks.compiled import compile_policy
+
+            compile_policy(model, cfg.compile)
         optimizer = build_optimizer(cfg.optimizer, model, loaded=loaded, lr_scale=cfg.init.lr_scale)
         scaler = (
             RewardScaler(

@@ -31,6 +31,7 @@ SUBSET = [
     "wrong_type",  # Hydra composition error
     "unknown_key_appended",  # +key: advrun's own unknown-key check
     "gamma_above_1",  # range check
+    "compile_unknown_mode",  # a mode string torch.compile does not have
     "minibatch_larger_than_batch",  # cross-field check
     "a2c_grpo",  # algorithm needs V, estimator trains no critic
     "dqn_gae",  # value-based algorithm, estimator gives no bootstrapped target
