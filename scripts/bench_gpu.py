@@ -250,17 +250,26 @@ def main() -> int:
         print("\n".join(rows))
         return 0
 
-    env_runs = [
-        env_steps_per_s(args.num_envs, args.device, args.env_steps) for _ in range(args.repeats)
-    ]
-    train_runs = [
-        train(args.device, args.num_envs, args.train_steps, False, s)
-        for s in range(1, args.repeats + 1)
-    ]
-    solve_runs = [
-        train(args.device, args.num_envs, args.solve_steps, True, s)
-        for s in range(1, args.repeats + 1)
-    ]
+    # Each run is printed as it ends, so a run cut short by a time limit still reports
+    # what it measured.
+    env_runs, train_runs, solve_runs = [], [], []
+    for _ in range(args.repeats):
+        env_runs.append(env_steps_per_s(args.num_envs, args.device, args.env_steps))
+        print(
+            f"env-only: torch {env_runs[-1][0]:,.0f}/s, numpy {env_runs[-1][1]:,.0f}/s", flush=True
+        )
+    for s in range(1, args.repeats + 1):
+        train_runs.append(train(args.device, args.num_envs, args.train_steps, False, s))
+        r = train_runs[-1]
+        print(f"train seed {s}: {r['steps']:,} steps, {r['sps']:,.0f} steps/s", flush=True)
+    for s in range(1, args.repeats + 1):
+        solve_runs.append(train(args.device, args.num_envs, args.solve_steps, True, s))
+        r = solve_runs[-1]
+        print(
+            f"solve seed {s}: final {r['final_eval_return']:.1f} at {r['steps']:,} steps, "
+            f"train {r['train_time_s']:.2f} s",
+            flush=True,
+        )
 
     med = statistics.median
     print(
