@@ -15,6 +15,9 @@ reads the cue earns ``length``. So learning shows in seconds, whatever the space
   Box(2) noise)``).
 * ``act``: ``discrete`` (``Discrete(3)``), ``multi_discrete`` (``MultiDiscrete([3,
   2])``), ``multi_binary`` (``MultiBinary(3)``).
+
+``make_split()``: :class:`SplitCueEnv`, a Dict observation whose cue is half in the
+vector and half in the image (``test_space_envs_learn.py``: both leaves must be read).
 """
 
 from __future__ import annotations
@@ -101,3 +104,62 @@ class CueEnv(gym.Env):
 def make(**kwargs: Any) -> CueEnv:
     """``env.make=cue_envs:make`` with ``env.kwargs.obs`` / ``env.kwargs.act``."""
     return CueEnv(**kwargs)
+
+
+class SplitCueEnv(gym.Env):
+    """A Dict observation whose cue is split between its vector and its image.
+
+    Each step a target ``t = 2 * hi + lo`` in ``0..3`` is drawn; the observation is
+    ``{"cue": one_hot(hi) (Box(2) float32), "image": uint8 [36, 36, 1], black but for a
+    bright 12 x 12 square in the left (lo = 0) or right (lo = 1) half}``; the action is
+    ``Discrete(4)`` and pays 1 when it equals ``t``. An episode lasts ``length`` steps.
+
+    ``t`` is drawn afresh each step, independently of every action, so a policy that
+    reads neither leaf matches it with probability 1/4 (return ``length / 4``); one that
+    reads one leaf only knows one of the two bits (``length / 2``); one that reads both
+    earns ``length``. A return above ``length / 2`` needs the image *and* the vector.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
+    SQUARE = 12
+
+    def __init__(self, length: int = 16) -> None:
+        self.length = int(length)
+        self.observation_space = spaces.Dict(
+            {
+                "cue": spaces.Box(0.0, 1.0, (2,), np.float32),
+                "image": spaces.Box(0, 255, (IMAGE_SIDE, IMAGE_SIDE, 1), np.uint8),
+            }
+        )
+        self.action_space = spaces.Discrete(4)
+        self._hi = self._lo = 0
+        self._t = 0
+
+    def _observe(self) -> dict[str, np.ndarray]:
+        cue = np.zeros(2, np.float32)
+        cue[self._hi] = 1.0
+        image = np.zeros((IMAGE_SIDE, IMAGE_SIDE, 1), np.uint8)
+        top = (IMAGE_SIDE - self.SQUARE) // 2  # rows 12..23
+        left = 3 if self._lo == 0 else IMAGE_SIDE - 3 - self.SQUARE  # cols 3..14 or 21..32
+        image[top : top + self.SQUARE, left : left + self.SQUARE] = 255
+        return {"cue": cue, "image": image}
+
+    def _draw(self) -> None:
+        self._hi, self._lo = (int(b) for b in self.np_random.integers(0, 2, 2))
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[Any, dict]:
+        super().reset(seed=seed)
+        self._t = 0
+        self._draw()
+        return self._observe(), {}
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict]:
+        reward = float(int(np.asarray(action).reshape(-1)[0]) == 2 * self._hi + self._lo)
+        self._t += 1
+        self._draw()
+        return self._observe(), reward, self._t >= self.length, False, {}
+
+
+def make_split(**kwargs: Any) -> SplitCueEnv:
+    """``env.make=cue_envs:make_split`` (``env.kwargs.length`` optional)."""
+    return SplitCueEnv(**kwargs)
