@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -40,6 +41,13 @@ log = logging.getLogger(__name__)
 
 EXIT_FAILED = 1
 EXIT_DIVERGED = 3
+
+
+def _lockstep() -> bool | None:
+    """``ADVRUN_SEEDS_LOCKSTEP=1|0`` forces the lockstep collection on or off (for
+    benchmarks and tests); unset, the driver picks (lockstep on CUDA)."""
+    value = os.environ.get("ADVRUN_SEEDS_LOCKSTEP", "")
+    return None if value == "" else value not in ("0", "false")
 
 
 def prepare(
@@ -81,17 +89,19 @@ def train_seeds(cfg: DictConfig, overridden: list[str], multirun: bool) -> float
                     shutil.rmtree(path, ignore_errors=True)
                 _remove_unstarted(batch_dir, hydra_cfg.output_subdir)
             raise
+        profile: dict[str, float] = {}
         try:
-            run_agents(agents, signals)
+            run_agents(agents, signals, lockstep=_lockstep(), profile=profile)
         except BatchInterrupted as stop:
-            write_batch(batch_dir, [a.record() for a in agents])
+            write_batch(batch_dir, [a.record() for a in agents], profile)
             saved = "each member saved checkpoints/last.pt" if stop.saved else "not saved"
             sys.stderr.write(
                 f"advrun: {stop}; {saved}. Continue a member with: advrun train "
                 f"resume={member_dir(batch_dir, agents[0].seed)} (one per seed).\n"
             )
             raise SystemExit(stop.exit_code) from None
-    write_batch(batch_dir, [a.record() for a in agents])
+    write_batch(batch_dir, [a.record() for a in agents], profile)
+    log.info("batch time by phase (s): %s", ", ".join(f"{k} {v:.1f}" for k, v in profile.items()))
     for agent in agents:
         summary = read_summary(agent.run_dir)
         if summary is not None:

@@ -25,10 +25,12 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+import torch
 
 from advrun.config.schema import TrainConfig
 from advrun.storage.checkpoint import rng_state, set_rng_state
@@ -37,10 +39,12 @@ from advrun.training.signals import StopSignals
 from advrun.training.trainer import Interrupted, Trainer
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 __all__ = ["Agent", "BatchInterrupted", "run_agents"]
 
 RUNNING, COMPLETED, DIVERGED, FAILED = "running", "completed", "diverged", "failed"
+INTERRUPTED = "interrupted"
 
 
 class BatchInterrupted(Exception):
@@ -88,6 +92,49 @@ def own_rng(agent: Agent) -> Iterator[None]:
         agent.rng = rng_state()
 
 
+@contextlib.contextmanager
+def own_torch_rng(agent: Agent) -> Iterator[None]:
+    """:func:`own_rng` for torch's generators only (CPU, and CUDA when the state has
+    it): cheap enough per env step, where only torch draws (action sampling; the envs
+    have their own generators)."""
+    torch.set_rng_state(agent.rng["torch"])
+    if "cuda" in agent.rng:
+        torch.cuda.set_rng_state_all(agent.rng["cuda"])
+    try:
+        yield
+    finally:
+        agent.rng["torch"] = torch.get_rng_state()
+        if "cuda" in agent.rng:
+            agent.rng["cuda"] = torch.cuda.get_rng_state_all()
+
+
+def attempt(
+    agent: Agent,
+    work: Callable[[], T],
+    rng: Callable[[Agent], contextlib.AbstractContextManager[None]] = own_rng,
+) -> T | None:
+    """Run ``work`` as part of ``agent``'s run (its RNG in place, its faults recorded
+    in its summary by :meth:`Trainer.guarded`). A divergence or failure stops this
+    agent alone (None is returned); :class:`Interrupted` marks it and propagates."""
+    trainer = agent.trainer
+    result = None
+    with rng(agent):
+        try:
+            result = trainer.guarded(work)
+        except TrainingDiverged as err:
+            agent.status, agent.reason = DIVERGED, str(err)
+        except RunFailed as err:
+            agent.status, agent.reason = FAILED, str(err)
+        except Interrupted:
+            agent.status = INTERRUPTED  # it saved (or not, on a second Ctrl-C) and said so
+            raise
+    if agent.status in (DIVERGED, FAILED):
+        trainer._close_progress()
+        trainer.close()
+        log.info("seed %d %s at step %d", agent.seed, agent.status, trainer.global_step)
+    return result
+
+
 def build_agents(configs: list[TrainConfig], run_dirs: list[Path]) -> list[Agent]:
     """One trainer per config, each built exactly as its single run builds it (the
     builder seeds the global generators from the agent's seed, then initialises the
@@ -107,22 +154,13 @@ def build_agents(configs: list[TrainConfig], run_dirs: list[Path]) -> list[Agent
 def _step(agent: Agent, signals: StopSignals) -> None:
     """One iteration of ``agent`` (and its end when training is over for it)."""
     trainer = agent.trainer
-    with own_rng(agent):
-        try:
-            if trainer.guarded(lambda: trainer.iteration(signals)):
-                agent.final_return = trainer.guarded(lambda: trainer.end(signals))
-                agent.status = COMPLETED
-        except TrainingDiverged as err:
-            agent.status, agent.reason = DIVERGED, str(err)
-        except RunFailed as err:
-            agent.status, agent.reason = FAILED, str(err)
-        except Interrupted:
-            agent.status = "interrupted"  # it saved (or not, on a second Ctrl-C) and said so
-            raise
-    if not agent.running:
-        trainer._close_progress()
-        trainer.close()
-        log.info("seed %d %s at step %d", agent.seed, agent.status, trainer.global_step)
+
+    def work() -> None:
+        if trainer.iteration(signals):
+            agent.final_return = trainer.end(signals)
+            agent.status = COMPLETED
+
+    attempt(agent, work)
 
 
 def _stop_all(agents: list[Agent], signals: StopSignals, first: Interrupted) -> None:
@@ -138,26 +176,43 @@ def _stop_all(agents: list[Agent], signals: StopSignals, first: Interrupted) -> 
                     trainer.guarded(lambda: trainer._stop_if_asked(signals))  # noqa: B023
             else:
                 trainer._write_summary("interrupted", reason="a second Ctrl-C stopped the batch")
-        agent.status = "interrupted"
+        agent.status = INTERRUPTED
         trainer.close()
 
 
-def run_agents(agents: list[Agent], signals: StopSignals) -> list[Agent]:
+def run_agents(
+    agents: list[Agent],
+    signals: StopSignals,
+    *,
+    lockstep: bool | None = None,
+    profile: dict[str, float] | None = None,
+) -> list[Agent]:
     """Run every agent to its end, a round of one iteration each at a time.
 
+    ``lockstep``: collect with one batched policy forward per env step over all agents
+    (:mod:`advrun.seeds.lockstep`); None picks it on CUDA and the exact per-agent
+    iteration on CPU (that module says why). ``profile`` receives seconds per phase.
     Raises :class:`BatchInterrupted` on a signal (after every agent saved)."""
+    from advrun.seeds.lockstep import lockstep_round
+
+    if lockstep is None:
+        lockstep = agents[0].trainer.parts.device.type == "cuda"
+    profile = {} if profile is None else profile
     start = time.perf_counter()
     for agent in agents:
         agent.trainer._start = start
         with own_rng(agent):
             agent.trainer.begin(progress=False)
-        if agent.trainer.global_step >= agent.trainer.cfg.total_steps:
-            _finish_now(agent, signals)
     try:
         while any(a.running for a in agents):
+            if lockstep:
+                lockstep_round(agents, signals, profile)
+                continue
+            clock = time.perf_counter()
             for agent in agents:
                 if agent.running:
                     _step(agent, signals)
+            profile["iterations"] = profile.get("iterations", 0.0) + time.perf_counter() - clock
     except Interrupted as stop:
         _stop_all(agents, signals, stop)
         raise BatchInterrupted(stop.exit_code - 128, stop.saved) from None
@@ -165,14 +220,5 @@ def run_agents(agents: list[Agent], signals: StopSignals) -> list[Agent]:
         for agent in agents:
             agent.trainer._close_progress()
             agent.trainer.close()
+        profile["eval"] = sum(a.trainer.eval_time for a in agents)
     return agents
-
-
-def _finish_now(agent: Agent, signals: StopSignals) -> None:
-    trainer = agent.trainer
-    with own_rng(agent):
-        try:
-            agent.final_return = trainer.guarded(lambda: trainer.end(signals))
-            agent.status = COMPLETED
-        except (TrainingDiverged, RunFailed) as err:
-            agent.status, agent.reason = FAILED, str(err)

@@ -64,7 +64,9 @@ def write_member_record(path: Path, cfg: DictConfig, overrides: list[str]) -> No
     OmegaConf.save(OmegaConf.create(overrides), hydra_dir / "overrides.yaml")
 
 
-def write_batch(batch_dir: str | Path, members: list[dict[str, Any]]) -> None:
+def write_batch(
+    batch_dir: str | Path, members: list[dict[str, Any]], profile: dict[str, float]
+) -> None:
     """``batch.json``: one entry per seed (``seed``, ``run_dir``, ``status``, and a
-    failed member's ``reason``)."""
-    atomic_write_json(Path(batch_dir) / BATCH_MARKER, {"members": members})
+    failed member's ``reason``) and the seconds the batch spent per phase."""
+    atomic_write_json(Path(batch_dir) / BATCH_MARKER, {"members": members, "profile": profile})
