@@ -11,7 +11,9 @@ clipping, minibatch order from its own generator).
 **Exactness.** On CPU the batched forward matches each agent's module forward bitwise
 for the policy logits over 4+ rows, but not for the value head (``Linear(64, 1)``: a
 ``bmm`` against the module's ``addmm``/gemv) nor for 1-2 rows, differing by ~1e-9.
-The members are then equal to single runs only within float noise, so the CPU default
+The members then equal single runs only within float noise for a few updates (tested
+at 1e-4); over a long run the noise can grow into a different trajectory (8 CartPole
+seeds to 200k steps: 7 took the same path, seed 1 did not). So the CPU default
 keeps the per-agent iteration (:func:`advrun.seeds.driver.run_agents`, exact); this
 path is the default on CUDA, where one forward for K agents saves K kernel chains.
 """

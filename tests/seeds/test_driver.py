@@ -139,3 +139,22 @@ def test_a_signal_stops_every_agent_resumably(cli, tiny, tmp_path: Path, monkeyp
     assert [summary(batch_dir / f"seed_{s}")["steps"] for s in SEEDS] == expected
     assert _exit_code(cli, ["train", f"resume={batch_dir / 'seed_3'}"]) == 0
     assert summary(batch_dir / "seed_3")["steps"] == 512
+
+
+TORCH_ENVS = {**RUN, "env__backend": "torch", "total_steps": 256}
+
+
+@pytest.fixture(scope="module")
+def torch_single(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from conftest import _run_cli, tiny_args
+
+    run_dir = tmp_path_factory.mktemp("torch_single") / "2"
+    _run_cli(["train", *tiny_args(**TORCH_ENVS), "seed=2", f"hydra.run.dir={run_dir}"])
+    return run_dir
+
+
+def test_torch_env_backend(cli, tiny, tmp_path: Path, torch_single: Path, mode) -> None:
+    """The torch-native envs (env.backend=torch) batch the same way."""
+    argv = ["train", *tiny(**TORCH_ENVS), "seeds=[1,2]", f"hydra.run.dir={tmp_path / 'b'}"]
+    assert _exit_code(cli, argv) == 0
+    assert member_vs_single(tmp_path / "b" / "seed_2", torch_single, RTOL[mode]) == []
