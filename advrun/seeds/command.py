@@ -50,6 +50,20 @@ def _lockstep() -> bool | None:
     return None if value == "" else value not in ("0", "false")
 
 
+def raise_open_files(agents: int) -> None:
+    """Lift the soft limit on open files (often 1,024) towards the hard one: each agent
+    holds its run-dir lock, TensorBoard event file and envs open, so a batch of a
+    thousand seeds needs a few thousand descriptors."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 256 + 4 * agents
+    if hard != resource.RLIM_INFINITY:
+        want = min(want, hard)
+    if soft != resource.RLIM_INFINITY and soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+
+
 def prepare(
     cfg: DictConfig, overridden: list[str], *, multirun: bool = False
 ) -> list[tuple[int, DictConfig, TrainConfig]]:
@@ -76,6 +90,7 @@ def train_seeds(cfg: DictConfig, overridden: list[str], multirun: bool) -> float
         try:
             with clean_errors():
                 members = prepare(cfg, overridden, multirun=multirun)
+                raise_open_files(len(members))
                 for seed, member, _ in members:
                     path = member_dir(batch_dir, seed)
                     made.append(path)
