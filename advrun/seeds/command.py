@@ -123,7 +123,9 @@ def train_seeds(cfg: DictConfig, overridden: list[str], multirun: bool) -> float
             log.info("seed %d: %s", agent.seed, summary_line(summary))
     for handler in logging.getLogger().handlers:
         handler.flush()
-    sys.stdout.write("\n".join(sweep_end_lines(batch_dir)) + "\n")
+    lines = sweep_end_lines(batch_dir)
+    lines[0] = lines[0].replace("sweep dir:", "batch dir:", 1)
+    sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
     bad = [a for a in agents if a.status != "completed"]
     if bad:
