@@ -342,6 +342,45 @@ CASES: list[Case] = [
         tiny=False,
         mentions=("algo=dqn", "advantage=grpo"),
     ),
+    # Many seeds in one process (seeds=[...]): what a batch does not support yet, and
+    # lists it cannot train, are refused before any member dir is made.
+    Case(
+        "seeds_dqn",
+        "seeds with algo=dqn (not supported yet)",
+        ["train", "algo=dqn", "seeds=[1,2]", "total_steps=256", "progress=false"],
+        tiny=False,
+        mentions=("`algo`", "seeds"),
+    ),
+    Case(
+        "seeds_recurrent",
+        "seeds with a recurrent network (not supported yet)",
+        ["train", "network=lstm", "seeds=[1,2]"],
+        mentions=("`network.recurrent`", "seeds"),
+    ),
+    Case(
+        "seeds_grpo",
+        "seeds with a group estimator (not supported yet)",
+        ["train", "algo=reinforce", "advantage=grpo", "advantage.group_size=2", "seeds=[1,2]"],
+        mentions=("`advantage`", "seeds"),
+    ),
+    Case(
+        "seeds_with_seed",
+        "seed and seeds together",
+        ["train", "seed=3", "seeds=[1,2]"],
+        mentions=("`seed`", "seeds"),
+    ),
+    Case(
+        "seeds_duplicate",
+        "a seed listed twice in seeds",
+        ["train", "seeds=[1,2,1]"],
+        mentions=("`seeds`", "[1]"),
+    ),
+    Case(
+        "seeds_empty",
+        "an empty seeds list",
+        ["train", "seeds=[]"],
+        mentions=("`seeds`", "empty"),
+    ),
     Case(
         "group_size_not_dividing",
         "incompatible: advantage.group_size 3 with env.num_envs 4",

@@ -213,10 +213,18 @@ class OnPolicyAlgorithm(Algorithm):
 
     # -- the iteration -----------------------------------------------------------------
     def iterate(self, budget: int, progress: float) -> Iteration:
-        n = self.collector.num_envs
-        rows = max(1, min(self.config.rollout_steps, -(-budget // n)))
+        rows = self.rows(budget)
         lr = self.set_learning_rate(progress)
         rollout = self._collect(rows)
+        return self.learn(rollout, progress, lr)
+
+    def rows(self, budget: int) -> int:
+        """Rows of the next rollout: ``rollout_steps``, cut to fit ``budget`` env steps."""
+        return max(1, min(self.config.rollout_steps, -(-budget // self.collector.num_envs)))
+
+    def learn(self, rollout: Rollout, progress: float, lr: float) -> Iteration:
+        """The second half of :meth:`iterate`: estimate, update and report on a rollout
+        collected with the current policy (``lr``: the rate set for this iteration)."""
         batch = self.estimate(rollout, rollout.extras["values"])
         metrics = self.update(rollout, batch, progress)
         self._update_obs_norm(rollout)

@@ -151,76 +151,15 @@ class Collector:
         """``steps`` rows; with ``until_all_done``, fewer once every env has ended an
         episode (one host sync per row: for group rollouts, where the rest of the rows
         would be thrown away)."""
-        n, dev, data = self.num_envs, self.device, self.env.data_device
-        obs_buf = torch.empty((steps, *self.next_obs.shape), dtype=self.next_obs.dtype, device=dev)
-        raw = torch.empty((steps, n), dtype=torch.float64, device=data)
-        term = torch.empty((steps, n), dtype=torch.bool, device=data)
-        trunc = torch.empty((steps, n), dtype=torch.bool, device=data)
-        scaled = torch.empty((steps, n), device=data) if self.reward_scaler else None
-        actions: list[Tensor] = []
-        extras: dict[str, list[Tensor]] = {}
-        autoreset0 = self.autoreset
-        starts = torch.empty((steps, n), dtype=torch.bool, device=dev)
-        ended_before = autoreset0  # the previous row ended an episode: this row is a dummy
-        finished = torch.zeros(n, dtype=torch.bool, device=data) if until_all_done else None
+        rollout = self.start(steps, until_all_done)
+        while not rollout.full:
+            rollout.step(*policy(rollout.observation()))
+        return rollout.finish()
 
-        for t in range(steps):
-            obs_buf[t] = self.next_obs
-            starts[t] = self.starts
-            action, extra = policy(obs_buf[t])
-            actions.append(action)
-            for key, value in extra.items():
-                extras.setdefault(key, []).append(value)
-            try:
-                obs, reward, term_t, trunc_t = self.env.step(action)
-            except NonFiniteEnvOutput as err:
-                err.row = t
-                raise
-            raw[t], term[t], trunc[t] = reward, term_t, trunc_t
-            # After a dummy row the env has reset: the next observation starts an episode.
-            self.starts = ended_before.to(dev, non_blocking=True)
-            ended_before = term_t | trunc_t
-            if scaled is not None and self.reward_scaler is not None:
-                ended_t = term_t | trunc_t
-                scaled[t] = self.reward_scaler(reward, ended_t, ~self.autoreset)
-                self.autoreset = ended_t
-            self.next_obs = obs
-            if finished is not None:
-                finished |= term_t | trunc_t
-                if bool(finished.all()):
-                    steps = t + 1
-                    obs_buf, raw, term, trunc, starts = (
-                        obs_buf[:steps],
-                        raw[:steps],
-                        term[:steps],
-                        trunc[:steps],
-                        starts[:steps],
-                    )
-                    scaled = scaled[:steps] if scaled is not None else None
-                    break
-
-        self.env.check_rollout(obs_buf, raw, self.next_obs)
-        ended = term | trunc
-        dummy = torch.cat([autoreset0.unsqueeze(0), ended[:-1]])
-        valid = ~dummy
-        self.autoreset = ended[-1]
-        stats, self.ep_return, self.ep_length = finished_episodes(
-            raw, ended, valid, self.ep_return, self.ep_length
-        )
-        rewards = scaled if scaled is not None else raw.to(torch.float32)
-        return Rollout(
-            obs=obs_buf,
-            next_obs=self.next_obs,
-            actions=torch.stack(actions),
-            rewards=rewards.to(dev),
-            terminated=(term | dummy).to(dev),
-            done=(ended | dummy).to(dev),
-            valid=valid.to(dev),
-            extras={k: torch.stack(v) for k, v in extras.items()},
-            episodes=stats,
-            starts=starts,
-            next_starts=self.starts,
-        )
+    def start(self, steps: int, until_all_done: bool = False) -> RolloutBuilder:
+        """A rollout filled one row at a time (what :meth:`collect` runs; the batch of
+        seeds in :mod:`advrun.seeds` calls one policy for many collectors per row)."""
+        return RolloutBuilder(self, steps, until_all_done)
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue bit-identically: the pending observation, the
@@ -254,3 +193,100 @@ class Collector:
         if self.reward_scaler is not None and "reward_scaler" in state:
             self.reward_scaler.load_state_dict(state["reward_scaler"])
         return True
+
+
+class RolloutBuilder:
+    """One rollout of a :class:`Collector`, a row at a time: :meth:`observation` gives
+    the row's observation, :meth:`step` takes the policy's action (and what it recorded)
+    and steps the envs, :meth:`finish` returns the :class:`Rollout` once :attr:`full`."""
+
+    def __init__(self, collector: Collector, steps: int, until_all_done: bool) -> None:
+        c = self.collector = collector
+        n, dev, data = c.num_envs, c.device, c.env.data_device
+        self.steps = steps
+        self.t = 0
+        self.full = False
+        self.obs_buf = torch.empty((steps, *c.next_obs.shape), dtype=c.next_obs.dtype, device=dev)
+        self.raw = torch.empty((steps, n), dtype=torch.float64, device=data)
+        self.term = torch.empty((steps, n), dtype=torch.bool, device=data)
+        self.trunc = torch.empty((steps, n), dtype=torch.bool, device=data)
+        self.scaled = torch.empty((steps, n), device=data) if c.reward_scaler else None
+        self.actions: list[Tensor] = []
+        self.extras: dict[str, list[Tensor]] = {}
+        self.autoreset0 = c.autoreset
+        self.starts = torch.empty((steps, n), dtype=torch.bool, device=dev)
+        self.ended_before = self.autoreset0  # the previous row ended an episode: a dummy row
+        self.finished = torch.zeros(n, dtype=torch.bool, device=data) if until_all_done else None
+
+    def observation(self) -> Tensor:
+        """This row's observation (the policy's input)."""
+        c, t = self.collector, self.t
+        self.obs_buf[t] = c.next_obs
+        self.starts[t] = c.starts
+        return self.obs_buf[t]
+
+    def step(self, action: Tensor, extra: dict[str, Tensor]) -> None:
+        """Record the policy's output for this row and step the envs with ``action``."""
+        c, t = self.collector, self.t
+        self.actions.append(action)
+        for key, value in extra.items():
+            self.extras.setdefault(key, []).append(value)
+        try:
+            obs, reward, term_t, trunc_t = c.env.step(action)
+        except NonFiniteEnvOutput as err:
+            err.row = t
+            raise
+        self.raw[t], self.term[t], self.trunc[t] = reward, term_t, trunc_t
+        # After a dummy row the env has reset: the next observation starts an episode.
+        c.starts = self.ended_before.to(c.device, non_blocking=True)
+        self.ended_before = term_t | trunc_t
+        if self.scaled is not None and c.reward_scaler is not None:
+            ended_t = term_t | trunc_t
+            self.scaled[t] = c.reward_scaler(reward, ended_t, ~c.autoreset)
+            c.autoreset = ended_t
+        c.next_obs = obs
+        self.t = t + 1
+        self.full = self.t == self.steps
+        if self.finished is not None:
+            self.finished |= term_t | trunc_t
+            if bool(self.finished.all()):
+                self._cut(self.t)
+
+    def _cut(self, steps: int) -> None:
+        self.steps, self.full = steps, True
+        self.obs_buf, self.raw, self.term, self.trunc, self.starts = (
+            self.obs_buf[:steps],
+            self.raw[:steps],
+            self.term[:steps],
+            self.trunc[:steps],
+            self.starts[:steps],
+        )
+        self.scaled = self.scaled[:steps] if self.scaled is not None else None
+
+    def finish(self) -> Rollout:
+        """The rollout (episode statistics and the collector's carried state updated)."""
+        c = self.collector
+        dev = c.device
+        term, trunc, raw = self.term, self.trunc, self.raw
+        c.env.check_rollout(self.obs_buf, raw, c.next_obs)
+        ended = term | trunc
+        dummy = torch.cat([self.autoreset0.unsqueeze(0), ended[:-1]])
+        valid = ~dummy
+        c.autoreset = ended[-1]
+        stats, c.ep_return, c.ep_length = finished_episodes(
+            raw, ended, valid, c.ep_return, c.ep_length
+        )
+        rewards = self.scaled if self.scaled is not None else raw.to(torch.float32)
+        return Rollout(
+            obs=self.obs_buf,
+            next_obs=c.next_obs,
+            actions=torch.stack(self.actions),
+            rewards=rewards.to(dev),
+            terminated=(term | dummy).to(dev),
+            done=(ended | dummy).to(dev),
+            valid=valid.to(dev),
+            extras={k: torch.stack(v) for k, v in self.extras.items()},
+            episodes=stats,
+            starts=self.starts,
+            next_starts=c.starts,
+        )

@@ -184,6 +184,10 @@ def train(cfg: DictConfig) -> float:
     from advrun.training.faults import RunFailed, TrainingDiverged
     from advrun.training.trainer import Interrupted
 
+    if cfg.get("seeds") is not None:  # many seeds in this process (advrun.seeds)
+        from advrun.seeds.command import train_seeds
+
+        return train_seeds(cfg, _overridden_keys(), in_multirun())
     if in_multirun():
         return _sweep_member(cfg)
     hydra_cfg = HydraConfig.get()

@@ -158,6 +158,9 @@ class TrainConfig:
     resume: str | None = None
     # Seeds torch, numpy and the envs (eval envs use seed + 10,000 + k).
     seed: int = 1
+    # Train one independent agent per seed in one process (advrun.seeds), each in its
+    # own run dir under this run's dir; null: one run with ``seed``.
+    seeds: list[int] | None = None
     # auto | cpu | cuda: where the learner (and env.backend=torch envs) run; auto picks cuda
     # when available.
     device: Device = Device.auto

@@ -25,6 +25,9 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 FAILED = "failed"
+# A dir holding this file is a batch of seeds (advrun.seeds.layout): its own .hydra
+# record is the batch command's, not a member's.
+BATCH_MARKER = "batch.json"
 
 
 def in_multirun() -> bool:
@@ -134,13 +137,16 @@ class Member:
 
 
 def find_members(sweep_dir: str | Path) -> list[Member]:
-    """Every member under ``sweep_dir``: a directory with ``.hydra/overrides.yaml``."""
+    """Every member under ``sweep_dir``: a directory with ``.hydra/overrides.yaml``
+    (a batch of seeds' own dir is not one; its ``seed=<i>`` dirs are)."""
     import yaml
 
     sweep_dir = Path(sweep_dir)
     members = []
     for marker in sorted(sweep_dir.rglob(".hydra/overrides.yaml")):
         path = marker.parent.parent
+        if (path / BATCH_MARKER).is_file():
+            continue
         overrides = [str(o) for o in (yaml.safe_load(marker.read_text()) or [])]
         summary_path = path / "summary.json"
         summary: dict[str, Any] = {}

@@ -18,8 +18,9 @@ import logging
 import math
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -46,6 +47,8 @@ from advrun.training.signals import StopSignals
 log = logging.getLogger(__name__)
 
 __all__ = ["Interrupted", "Trainer"]
+
+T = TypeVar("T")
 
 # Metrics of the HParams tab, written at the run's final step.
 HPARAM_METRICS = ("hparams/final_eval_return", "hparams/best_eval_return")
@@ -277,7 +280,19 @@ class Trainer:
         stop = StopSignals().__enter__() if own else signals
         assert stop is not None
         try:
-            return self._run(stop)
+            return self.guarded(lambda: self._run(stop))
+        finally:
+            if own:
+                stop.__exit__(None, None, None)
+            self.close()
+
+    def guarded(self, work: Callable[[], T]) -> T:
+        """Run ``work`` (the whole run, or one stage of it) and turn what escapes it into
+        this run's record: a second Ctrl-C becomes :class:`Interrupted` (not saved), any
+        other error :class:`RunFailed`, each after writing ``summary.json``.
+        :class:`Interrupted` and :class:`TrainingDiverged` pass through (they wrote it)."""
+        try:
+            return work()
         except KeyboardInterrupt:  # a second Ctrl-C: stop now, without saving
             self._write_summary(
                 "interrupted",
@@ -297,54 +312,87 @@ class Trainer:
             except Exception as summary_err:  # the disk that broke the run may refuse this too
                 log.error("could not write summary.json: %s", summary_err)
             raise RunFailed(cause, fix, self.global_step) from err
-        finally:
-            if own:
-                stop.__exit__(None, None, None)
-            self.close()
 
     def _run(self, signals: StopSignals) -> float:
-        cfg = self.cfg
-        progress = Progress(cfg.total_steps, enabled=cfg.progress, initial=self.global_step)
-        self._progress = progress
-        recent: deque[float] = deque(maxlen=20)
-        stop_reason = "total_steps"
+        self.begin()
         try:
-            while self.global_step < cfg.total_steps:
-                self._stop_if_asked(signals)  # e.g. a signal while the envs were built
-                try:
-                    it = self.algorithm.iterate(
-                        cfg.total_steps - self.global_step, self.global_step / cfg.total_steps
-                    )
-                except NonFiniteEnvOutput as err:
-                    self._env_fault(err, self.global_step + (err.row + 1) * self.num_envs)
-                prev_step = self.global_step
-                self.global_step += it.steps
-                self.update += 1
-                self._check_finite(it.metrics)
-                recent.extend(it.episodes.returns)
+            done = self.global_step >= self.cfg.total_steps
+            while not done:
+                done = self.iteration(signals)
+        except BaseException:
+            self._close_progress()
+            raise
+        return self.end(signals)
 
-                sps = self._train_sps()
-                last = self.global_step >= cfg.total_steps
-                if self.update % cfg.log_interval == 0 or last:
-                    self._log(it, sps)
-                progress.update(self.global_step, sps, float(np.mean(recent)) if recent else None)
+    # The loop in three stages, so that advrun.seeds can run many trainers in lockstep:
+    # begin(), iteration() until it returns True, end().
+    def begin(self, *, progress: bool = True) -> None:
+        """Start the loop: the progress display (``progress=False`` hides it even when
+        ``cfg.progress`` asks for it) and the recent-returns window."""
+        cfg = self.cfg
+        self._progress = Progress(
+            cfg.total_steps, enabled=cfg.progress and progress, initial=self.global_step
+        )
+        self._recent: deque[float] = deque(maxlen=20)
+        self._stop_reason = "total_steps"
 
-                evaluate_now = self._due(self.global_step, prev_step, cfg.eval.interval)
-                if evaluate_now and self.stopper.should_stop(self._evaluate()):
-                    stop_reason = self.stopper.reason
-                    break
-                if self._due(self.global_step, prev_step, cfg.checkpoint_interval):
-                    self._save("last.pt")
-                if not last:
-                    self._stop_if_asked(signals)
+    def iteration(self, signals: StopSignals) -> bool:
+        """One iterate -> log -> evaluate -> save step; True when training is over
+        (``total_steps`` reached or the early stopper fired)."""
+        it = self.iterate(signals)
+        return self.after_iterate(it, signals)
 
-            # Training is over. From here on a signal no longer stops the run: the final
-            # evaluation and save finish, and the run ends completed.
+    def iterate(self, signals: StopSignals) -> Iteration:
+        """Ask the algorithm for one iteration within the remaining budget."""
+        cfg = self.cfg
+        self._stop_if_asked(signals)  # e.g. a signal while the envs were built
+        try:
+            return self.algorithm.iterate(
+                cfg.total_steps - self.global_step, self.global_step / cfg.total_steps
+            )
+        except NonFiniteEnvOutput as err:
+            self._env_fault(err, self.global_step + (err.row + 1) * self.num_envs)
+            raise AssertionError("unreachable") from None
+
+    def after_iterate(self, it: Iteration, signals: StopSignals) -> bool:
+        """Count, check, log, evaluate and save after ``it``; True when training is over."""
+        cfg = self.cfg
+        progress = self._progress
+        assert progress is not None
+        prev_step = self.global_step
+        self.global_step += it.steps
+        self.update += 1
+        self._check_finite(it.metrics)
+        self._recent.extend(it.episodes.returns)
+
+        sps = self._train_sps()
+        last = self.global_step >= cfg.total_steps
+        if self.update % cfg.log_interval == 0 or last:
+            self._log(it, sps)
+        recent = self._recent
+        progress.update(self.global_step, sps, float(np.mean(recent)) if recent else None)
+
+        evaluate_now = self._due(self.global_step, prev_step, cfg.eval.interval)
+        if evaluate_now and self.stopper.should_stop(self._evaluate()):
+            self._stop_reason = self.stopper.reason
+            return True
+        if self._due(self.global_step, prev_step, cfg.checkpoint_interval):
+            self._save("last.pt")
+        if not last:
+            self._stop_if_asked(signals)
+        return last
+
+    def end(self, signals: StopSignals) -> float:
+        """Training is over: the final evaluation (unless this step was just evaluated),
+        ``last.pt``, ``summary.json`` and the HParams record. From here on a signal no
+        longer stops the run: the final evaluation and save finish, and the run ends
+        completed."""
+        try:
             if self.last_eval_step != self.global_step:
                 self._evaluate()
         finally:
-            progress.close()
-            self._progress = None
+            self._close_progress()
+        stop_reason = self._stop_reason
         self.completed, self.stop_reason = True, stop_reason
         self._save("last.pt")
         if signals.received is not None:
@@ -353,6 +401,11 @@ class Trainer:
                 signals.received,
             )
         return self._finish(stop_reason)
+
+    def _close_progress(self) -> None:
+        if self._progress is not None:
+            self._progress.close()
+            self._progress = None
 
     def _stop_if_asked(self, signals: StopSignals) -> None:
         if signals.received is None:

@@ -37,6 +37,8 @@ SUBSET = [
     "dqn_gae",  # value-based algorithm, estimator gives no bootstrapped target
     "dqn_grpo",  # both at once
     "group_size_not_dividing",  # group estimator vs env.num_envs
+    "seeds_dqn",  # a batch of seeds: what it does not support yet
+    "seeds_duplicate",  # a batch of seeds: a list it cannot train
     "checkpoint_other_shape",  # warm start
     "truncated_checkpoint",  # eval: corrupt file
     "malicious_checkpoint",  # eval: pickle payload must not run

@@ -1,0 +1,142 @@
+"""``advrun train seeds=[1,2,3]``: train one agent per seed in this process.
+
+Everything is checked before any work (the run's config once per seed, then what a
+batch supports: :func:`advrun.config.seeds.check_seeds`), then each member dir is laid
+out (:mod:`advrun.seeds.layout`), locked, and its trainer built; the driver runs them
+all (:mod:`advrun.seeds.driver`). Exit status: 0 when every member completed; 3 when
+every member that did not complete diverged; 1 when any failed otherwise (one paragraph
+naming those seeds and their run dirs); 2 bad input (nothing run, no dir left);
+128+N interrupted by signal N (each member saved and is resumable on its own).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from advrun.commands import errors
+from advrun.commands.errors import clean_errors, mark_job_started
+from advrun.commands.run_end import read_summary, summary_line, sweep_end_lines
+from advrun.config import TrainConfig, to_train_config
+from advrun.config.seeds import check_seeds
+from advrun.seeds.layout import (
+    member_config,
+    member_dir,
+    member_overrides,
+    write_batch,
+    write_member_record,
+)
+from advrun.storage.lock import RunDirLock
+from advrun.training.signals import StopSignals
+
+log = logging.getLogger(__name__)
+
+EXIT_FAILED = 1
+EXIT_DIVERGED = 3
+
+
+def _lockstep() -> bool | None:
+    """``ADVRUN_SEEDS_LOCKSTEP=1|0`` forces the lockstep collection on or off (for
+    benchmarks and tests); unset, the driver picks (lockstep on CUDA)."""
+    value = os.environ.get("ADVRUN_SEEDS_LOCKSTEP", "")
+    return None if value == "" else value not in ("0", "false")
+
+
+def raise_open_files(agents: int) -> None:
+    """Lift the soft limit on open files (often 1,024) towards the hard one: each agent
+    holds its run-dir lock, TensorBoard event file and envs open, so a batch of a
+    thousand seeds needs a few thousand descriptors."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 256 + 4 * agents
+    if hard != resource.RLIM_INFINITY:
+        want = min(want, hard)
+    if soft != resource.RLIM_INFINITY and soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+
+
+def prepare(
+    cfg: DictConfig, overridden: list[str], *, multirun: bool = False
+) -> list[tuple[int, DictConfig, TrainConfig]]:
+    """Validate the batch and each member's config; nothing is written."""
+    check_seeds(to_train_config(cfg), overridden, multirun=multirun)
+    members = []
+    for seed in cfg.seeds:
+        member = member_config(cfg, int(seed))
+        members.append((int(seed), member, to_train_config(member)))
+    return members
+
+
+def train_seeds(cfg: DictConfig, overridden: list[str], multirun: bool) -> float:
+    """The ``train`` task when ``seeds`` is set; returns the mean final eval return."""
+    from advrun.commands.train import _remove_unstarted
+    from advrun.seeds.driver import BatchInterrupted, build_agents, run_agents
+
+    hydra_cfg = HydraConfig.get()
+    batch_dir = Path(hydra_cfg.runtime.output_dir)
+    overrides = [str(o) for o in OmegaConf.to_container(hydra_cfg.overrides.task, resolve=False)]  # type: ignore[union-attr]
+    mark_job_started()
+    made: list[Path] = []
+    with StopSignals() as signals, contextlib.ExitStack() as locks:
+        try:
+            with clean_errors():
+                members = prepare(cfg, overridden, multirun=multirun)
+                raise_open_files(len(members))
+                for seed, member, _ in members:
+                    path = member_dir(batch_dir, seed)
+                    made.append(path)
+                    write_member_record(path, member, member_overrides(overrides, seed))
+                    locks.enter_context(RunDirLock(path))
+                agents = build_agents([m[2] for m in members], made)
+        except SystemExit as exit_:
+            if exit_.code == errors.EXIT_BAD_INPUT:
+                locks.close()
+                for path in made:
+                    shutil.rmtree(path, ignore_errors=True)
+                _remove_unstarted(batch_dir, hydra_cfg.output_subdir)
+            raise
+        profile: dict[str, float] = {}
+        try:
+            run_agents(agents, signals, lockstep=_lockstep(), profile=profile)
+        except BatchInterrupted as stop:
+            write_batch(batch_dir, [a.record() for a in agents], profile)
+            saved = "each member saved checkpoints/last.pt" if stop.saved else "not saved"
+            sys.stderr.write(
+                f"advrun: {stop}; {saved}. Continue a member with: advrun train "
+                f"resume={member_dir(batch_dir, agents[0].seed)} (one per seed).\n"
+            )
+            raise SystemExit(stop.exit_code) from None
+    write_batch(batch_dir, [a.record() for a in agents], profile)
+    log.info("batch time by phase (s): %s", ", ".join(f"{k} {v:.1f}" for k, v in profile.items()))
+    for agent in agents:
+        summary = read_summary(agent.run_dir)
+        if summary is not None:
+            log.info("seed %d: %s", agent.seed, summary_line(summary))
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    lines = sweep_end_lines(batch_dir)
+    lines[0] = lines[0].replace("sweep dir:", "batch dir:", 1)
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+    bad = [a for a in agents if a.status != "completed"]
+    if bad:
+        listed = "; ".join(f"seed {a.seed} {a.status} ({a.run_dir})" for a in bad)
+        sys.stderr.write(
+            f"advrun: {len(bad)} of {len(agents)} seeds did not complete: {listed}. The "
+            f"other seeds completed; each member's summary.json says why and "
+            f"advrun train resume=<its dir> continues it.\n"
+        )
+        sys.stderr.flush()
+        all_diverged = all(a.status == "diverged" for a in bad)
+        raise SystemExit(EXIT_DIVERGED if all_diverged else EXIT_FAILED)
+    finals = [a.final_return for a in agents if math.isfinite(a.final_return)]
+    return sum(finals) / len(finals) if finals else math.nan

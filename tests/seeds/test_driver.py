@@ -1,0 +1,160 @@
+"""K agents in one process are K independent single runs: each member's checkpoints
+(weights, optimizer moments, generator and RNG states), summary and TensorBoard series
+equal those of ``advrun train seed=<i>`` bit for bit on CPU; an agent that diverges
+stops alone; the batch dir reads back like a sweep."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from seeds.identity import member_vs_single, summary
+
+from advrun.sweeps.members import find_members, varying_overrides
+from advrun.training.trainer import Trainer
+
+SEEDS = (1, 2, 3)
+# 4 envs x 32 rows = 128 steps per update: 4 updates in 512 steps, evaluated at 256 and
+# at the end (512), so best.pt, the early stopper and eval RNG use are all exercised.
+RUN = {"total_steps": 512, "env__num_envs": 4, "eval__interval": 256}
+
+
+def _exit_code(cli, argv: list[str]) -> int:
+    try:
+        cli(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    return 0
+
+
+@pytest.fixture(scope="module")
+def singles(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
+    from conftest import _run_cli, tiny_args
+
+    root = tmp_path_factory.mktemp("singles")
+    for seed in SEEDS:
+        _run_cli(["train", *tiny_args(**RUN), f"seed={seed}", f"hydra.run.dir={root / str(seed)}"])
+    return {seed: root / str(seed) for seed in SEEDS}
+
+
+@pytest.fixture(params=["exact", "lockstep"])
+def mode(request, monkeypatch) -> str:
+    """``exact``: the CPU default (per-agent iterations); ``lockstep``: the batched
+    collection forward (the CUDA default), forced on here."""
+    monkeypatch.setenv("ADVRUN_SEEDS_LOCKSTEP", "1" if request.param == "lockstep" else "0")
+    return request.param
+
+
+# Lockstep members equal their single runs within float noise: the batched value head
+# differs from the module's by ~1e-9 (advrun.seeds.lockstep), which 4 updates grow to
+# ~1e-7 in the weights; actions and episodes are the same.
+RTOL = {"exact": 0.0, "lockstep": 1e-4}
+
+
+def _batch(cli, tiny, batch_dir: Path, **changes: object) -> int:
+    seeds = ",".join(str(s) for s in SEEDS)
+    argv = ["train", *tiny(**{**RUN, **changes}), f"seeds=[{seeds}]", f"hydra.run.dir={batch_dir}"]
+    return _exit_code(cli, argv)
+
+
+def test_members_equal_single_runs(cli, tiny, tmp_path: Path, singles, mode) -> None:
+    batch_dir = tmp_path / "batch"
+    assert _batch(cli, tiny, batch_dir) == 0
+    for seed in SEEDS:
+        assert member_vs_single(batch_dir / f"seed_{seed}", singles[seed], RTOL[mode]) == []
+    # The members are not all the same run: their weights differ.
+    assert member_vs_single(batch_dir / "seed_1", singles[2]) != []
+    record = json.loads((batch_dir / "batch.json").read_text())
+    assert [(m["seed"], m["status"]) for m in record["members"]] == [
+        (1, "completed"),
+        (2, "completed"),
+        (3, "completed"),
+    ]
+    # advrun report finds the three members (not the batch dir) as a sweep over seed.
+    members = find_members(batch_dir)
+    assert [m.path.name for m in members] == ["seed_1", "seed_2", "seed_3"]
+    assert varying_overrides(members) == [["seed=1"], ["seed=2"], ["seed=3"]]
+    assert all(m.status == "completed" for m in members)
+
+
+def test_a_diverged_agent_stops_alone(
+    cli, tiny, tmp_path: Path, singles, monkeypatch, capsys, mode
+):
+    """Seed 2 reports a NaN loss at its second update: it stops there (summary
+    diverged), seeds 1 and 3 are still their single runs, and the exit status is 3
+    with a paragraph naming seed 2 and its dir."""
+    original = Trainer.after_iterate
+
+    def poisoned(self, it, signals):
+        if self.cfg.seed == 2 and self.update == 1:
+            it.metrics["losses/policy_loss"] = math.nan
+        return original(self, it, signals)
+
+    monkeypatch.setattr(Trainer, "after_iterate", poisoned)
+    batch_dir = tmp_path / "batch"
+    assert _batch(cli, tiny, batch_dir) == 3
+    err = capsys.readouterr().err
+    assert "seed 2 diverged" in err and str(batch_dir / "seed_2") in err
+    assert summary(batch_dir / "seed_2")["status"] == "diverged"
+    assert summary(batch_dir / "seed_2")["steps"] == 256  # its second update: 2 x 128
+    for seed in (1, 3):
+        assert member_vs_single(batch_dir / f"seed_{seed}", singles[seed], RTOL[mode]) == []
+
+
+def test_a_member_resumes_as_a_single_run(cli, tiny, tmp_path: Path) -> None:
+    batch_dir = tmp_path / "batch"
+    assert _batch(cli, tiny, batch_dir) == 0
+    member = batch_dir / "seed_2"
+    assert _exit_code(cli, ["train", f"resume={member}", "total_steps=768"]) == 0
+    data = summary(member)
+    assert (data["status"], data["steps"], data["seed"]) == ("completed", 768, 2)
+
+
+def test_a_signal_stops_every_agent_resumably(cli, tiny, tmp_path: Path, monkeypatch, mode):
+    """SIGTERM after seed 2's first update: every member saves last.pt and says
+    interrupted (exit 143), and each resumes to the end as a single run."""
+    original = Trainer.after_iterate
+
+    def signalled(self, it, signals):
+        if self.cfg.seed == 2 and self.update == 0:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return original(self, it, signals)
+
+    monkeypatch.setattr(Trainer, "after_iterate", signalled)
+    batch_dir = tmp_path / "batch"
+    assert _batch(cli, tiny, batch_dir) == 143
+    monkeypatch.setattr(Trainer, "after_iterate", original)
+    for seed in SEEDS:
+        member = batch_dir / f"seed_{seed}"
+        assert summary(member)["status"] == "interrupted"
+        assert (member / "checkpoints" / "last.pt").is_file()
+    # exact: seed 1 had done its first update, seed 2 saw the signal in its first, seed
+    # 3 had not started the round: each saved where it stood. lockstep: all three had
+    # collected their first rollout, so each learns from it before it saves.
+    expected = {"exact": [128, 128, 0], "lockstep": [128, 128, 128]}[mode]
+    assert [summary(batch_dir / f"seed_{s}")["steps"] for s in SEEDS] == expected
+    assert _exit_code(cli, ["train", f"resume={batch_dir / 'seed_3'}"]) == 0
+    assert summary(batch_dir / "seed_3")["steps"] == 512
+
+
+TORCH_ENVS = {**RUN, "env__backend": "torch", "total_steps": 256}
+
+
+@pytest.fixture(scope="module")
+def torch_single(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from conftest import _run_cli, tiny_args
+
+    run_dir = tmp_path_factory.mktemp("torch_single") / "2"
+    _run_cli(["train", *tiny_args(**TORCH_ENVS), "seed=2", f"hydra.run.dir={run_dir}"])
+    return run_dir
+
+
+def test_torch_env_backend(cli, tiny, tmp_path: Path, torch_single: Path, mode) -> None:
+    """The torch-native envs (env.backend=torch) batch the same way."""
+    argv = ["train", *tiny(**TORCH_ENVS), "seeds=[1,2]", f"hydra.run.dir={tmp_path / 'b'}"]
+    assert _exit_code(cli, argv) == 0
+    assert member_vs_single(tmp_path / "b" / "seed_2", torch_single, RTOL[mode]) == []
