@@ -77,18 +77,23 @@ def _experiment_alias(arg: str) -> str:
     return arg
 
 
+# Groups that take one config each, with an example name for the error's fix.
+LIST_REFUSED = {"env": "cartpole", "algo": "ppo", "advantage": "gae", "tuned": "ppo_gae_pendulum"}
+
+
 def _refuse_group_lists(args: list[str]) -> None:
     """``env/algo/advantage=[...]`` would select several configs of the group; these three
     also name the tuned file (``tuned: ${algo}_${advantage}_${env}``), where Hydra fails
-    on a list with a TypeError traceback. One value each (a sweep lists them with -m)."""
+    on a list with a TypeError traceback, as it does on ``tuned=[...]`` itself. One value
+    each (a sweep lists them with -m)."""
     for arg in args:
         key, sep, value = arg.partition("=")
         group = key.lstrip("+~")
-        if sep and group in ("env", "algo", "advantage") and value.lstrip().startswith("["):
+        if sep and group in LIST_REFUSED and value.lstrip().startswith("["):
             sys.stderr.write(
                 f"advrun: Invalid config `{group}`: {arg!r} selects a list of {group} "
                 f"configs; a run takes one. Fix: give one name, e.g. {group}="
-                f"{ {'env': 'cartpole', 'algo': 'ppo', 'advantage': 'gae'}[group] }, or "
+                f"{LIST_REFUSED[group]}, or "
                 f"sweep several with -m {group}=a,b.\n"
             )
             raise SystemExit(2)

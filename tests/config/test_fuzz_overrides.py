@@ -245,6 +245,7 @@ def test_random_overrides_compose_or_fail_cleanly() -> None:
     @example(["optimizer.weight_decay=inf"])
     @example(["seed=-1"])
     @example(["seed=99999999999"])
+    @example(["tuned=[0,-1]"])  # Hydra's TypeError on a list for the tuned group
     # Cases from the brief.
     @example(["network.hidden_sizes=[0,-1]"])
     @example(["+unknown.key=1"])
