@@ -45,6 +45,8 @@ def test_pendulum_gets_its_tuned_values(compose_train) -> None:
         0.9,
         256,
     )
+    # and reward scaling (default off), the wall-time tuning's addition
+    assert config.env.normalize_reward is True
 
 
 def test_command_line_overrides_win(compose_train) -> None:
