@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""advrun vs Stable-Baselines3 (RL Zoo's tuned PPO or DQN) on CartPole-v1, side by side.
+"""advrun vs Stable-Baselines3 (RL Zoo's tuned PPO or DQN), side by side, on CartPole-v1 or
+(PPO, ``--env``) Acrobot-v1, Pendulum-v1 and LunarLander-v3.
 
 Every trial runs in a fresh subprocess (so peak RSS is per run), and the two
 libraries alternate seed by seed (advrun, sb3, sb3, advrun, ...) so machine noise
@@ -26,9 +27,30 @@ gradient_steps 4, exploration_fraction 0.06, final eps 0.11, 2e5 timesteps, MlpP
 (64-64). advrun runs ``advrun train algo=dqn env=cartpole`` (its own defaults; add
 ``--advrun-args network.dueling=true algo.operator=al`` for the variants).
 
-    pip install -e ".[bench]"
+``--env acrobot|pendulum|lunarlander`` (PPO only; ``ENVS`` below). SB3 runs RL Zoo's PPO
+entry of the env (``hyperparams/ppo.yml`` at commit 208b6fd, ``ZOO_PPO``; the zoo's
+LunarLander-v2 entry is used for v3): Acrobot-v1 with VecNormalize (observations and
+rewards) over 16 envs, Pendulum-v1 with gSDE over 4 envs. Its eval uses the training
+VecNormalize statistics, frozen, as advrun evaluates with its running observation
+normalisation frozen. advrun runs ``advrun train env=<env>`` as typed (for Pendulum and
+LunarLander that picks ``conf/tuned/ppo_gae_<env>.yaml``); ``--advrun-args
+experiment=ppo_<env>`` runs the zoo-faithful preset instead. SB3 trains for the zoo's
+``n_timesteps``, advrun for its config's ``total_steps`` (its lr schedule decays over
+it, so the bench leaves it alone); both stop at the env's target (Acrobot -100,
+Pendulum -250, LunarLander 200); only the time to the target is measured (no speed
+runs, no command timing).
+
+``--jobs N`` runs N trials at a time in worker processes, each limited to one torch
+thread (SB3 included: its default would start one OpenMP thread per core in every
+worker); ``--jobs 1`` (default) runs them one by one with SB3 on torch's default thread
+count, as before.
+
+    pip install -e ".[bench]"          # + ".[box2d]" for LunarLander
     python scripts/bench_sb3.py --seeds 1 2 3 4 5
     python scripts/bench_sb3.py --algo dqn --seeds 1 2 3 4 5 --eval-every 5000
+    python scripts/bench_sb3.py --env acrobot --seeds 1 2 3 4 5 --jobs 10
+    python scripts/bench_sb3.py --env pendulum --seeds 1 2 3 4 5 --jobs 10
+    python scripts/bench_sb3.py --env lunarlander --seeds 1 2 3 --jobs 6
 """
 
 from __future__ import annotations
@@ -42,21 +64,128 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-TARGET = 475.0
 EVAL_EPISODES = 20
+
+# RL Baselines3 Zoo, hyperparams/ppo.yml at this commit (the entries below copy its
+# values; "lin_X" is the zoo's linear schedule from X at the start to 0 at the end).
+ZOO_COMMIT = "208b6fdf3a9aa24de44b2e068c6e5f6a07d97fcc"
+ZOO_PPO: dict[str, dict[str, Any]] = {
+    "CartPole-v1": {
+        "n_envs": 8,
+        "n_timesteps": 1e5,
+        "n_steps": 32,
+        "batch_size": 256,
+        "gae_lambda": 0.8,
+        "gamma": 0.98,
+        "n_epochs": 20,
+        "ent_coef": 0.0,
+        "learning_rate": "lin_0.001",
+        "clip_range": "lin_0.2",
+    },
+    "Acrobot-v1": {
+        "normalize": True,
+        "n_envs": 16,
+        "n_timesteps": 1e6,
+        "n_steps": 256,
+        "gae_lambda": 0.94,
+        "gamma": 0.99,
+        "n_epochs": 4,
+        "ent_coef": 0.0,
+    },
+    "Pendulum-v1": {
+        "n_envs": 4,
+        "n_timesteps": 1e5,
+        "n_steps": 1024,
+        "gae_lambda": 0.95,
+        "gamma": 0.9,
+        "n_epochs": 10,
+        "ent_coef": 0.0,
+        "learning_rate": 1e-3,
+        "clip_range": 0.2,
+        "use_sde": True,
+        "sde_sample_freq": 4,
+    },
+    # The zoo's LunarLander-v2 entry (gymnasium 1.x ships v3: same dynamics, bug fixes).
+    "LunarLander-v3": {
+        "n_envs": 16,
+        "n_timesteps": 1e6,
+        "n_steps": 1024,
+        "batch_size": 64,
+        "gae_lambda": 0.98,
+        "gamma": 0.999,
+        "n_epochs": 4,
+        "ent_coef": 0.01,
+    },
+}
+
+
+@dataclass(frozen=True)
+class ZooPPO:
+    """A zoo entry split into what the env wrapper and ``PPO(...)`` each take."""
+
+    n_envs: int
+    budget: int  # the zoo's n_timesteps
+    normalize: bool  # VecNormalize (obs and reward, SB3's defaults) around the train envs
+    kwargs: dict[str, Any]  # PPO keyword arguments, schedules as callables
+
+
+def linear(start: float) -> Callable[[float], float]:
+    """SB3's schedule convention: ``progress_remaining`` goes 1 -> 0, so the value goes
+    ``start`` -> 0 linearly (the zoo's ``lin_<start>``)."""
+    return lambda progress_remaining: progress_remaining * start
+
+
+def zoo_ppo(entry: dict[str, Any]) -> ZooPPO:
+    """Translate a ``ZOO_PPO`` entry the way the zoo does: ``lin_X`` strings become
+    linear schedules, ``n_envs``/``n_timesteps``/``normalize`` leave the PPO kwargs
+    (``normalize: true`` = VecNormalize of observations and rewards, its discount the
+    entry's gamma: 0.99 for Acrobot, also VecNormalize's default)."""
+    kwargs = dict(entry)
+    n_envs = int(kwargs.pop("n_envs"))
+    budget = int(kwargs.pop("n_timesteps"))
+    normalize = bool(kwargs.pop("normalize", False))
+    for key, value in kwargs.items():
+        if isinstance(value, str) and value.startswith("lin_"):
+            kwargs[key] = linear(float(value[len("lin_") :]))
+    return ZooPPO(n_envs, budget, normalize, kwargs)
+
+
+@dataclass(frozen=True)
+class BenchEnv:
+    """One env of ``--env``: its id, solved threshold, default eval spacing and the
+    advrun overrides that stand for "advrun" there."""
+
+    env_id: str
+    target: float
+    eval_every: int
+    advrun: tuple[str, ...]
+
+
+ENVS: dict[str, BenchEnv] = {
+    # CartPole: advrun's default config (no env= override, as the table in
+    # docs/benchmarks.md was measured), SB3's zoo entry; eval every 4096 steps.
+    "cartpole": BenchEnv("CartPole-v1", 475.0, 4096, ()),
+    # The others: `advrun train env=<env>` as typed (the conf/tuned/ file, if any).
+    "acrobot": BenchEnv("Acrobot-v1", -100.0, 8192, ("env=acrobot",)),
+    "pendulum": BenchEnv("Pendulum-v1", -250.0, 4096, ("env=pendulum",)),
+    "lunarlander": BenchEnv("LunarLander-v3", 200.0, 16384, ("env=lunarlander",)),
+}
 
 
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def _eval_envs():
+def _eval_envs(env_id: str = "CartPole-v1"):
     from advrun.envs import make_vec_env
 
-    return make_vec_env("CartPole-v1", EVAL_EPISODES)
+    return make_vec_env(env_id, EVAL_EPISODES)
 
 
 def _returns(act, envs, seed: int) -> float:
@@ -75,7 +204,13 @@ def _returns(act, envs, seed: int) -> float:
 
 # -- workers (run in a subprocess) ---------------------------------------------------
 def worker_advrun(
-    seed: int, mode: str, eval_every: int, sps_steps: int, algo: str, extra: list[str]
+    seed: int,
+    mode: str,
+    eval_every: int,
+    sps_steps: int,
+    algo: str,
+    extra: list[str],
+    env: str = "cartpole",
 ) -> dict[str, Any]:
     import logging
 
@@ -86,16 +221,19 @@ def worker_advrun(
 
     logging.disable(logging.INFO)
     register_configs()
+    spec = ENVS[env]
     if mode == "solve":
-        # DQN's exploration schedule is a fraction of total_steps: give it the same
-        # 2e5-step budget as the zoo gives SB3 (and as advrun's default).
-        budget = 200_000 if algo == "dqn" else 1_000_000
         overrides = [
             f"eval.interval={eval_every}",
             f"eval.episodes={EVAL_EPISODES}",
-            f"total_steps={budget}",
-            f"early_stop.target_return={TARGET}",
+            f"early_stop.target_return={spec.target}",
         ]
+        if env == "cartpole":
+            # DQN's exploration schedule is a fraction of total_steps: give it the same
+            # 2e5-step budget as the zoo gives SB3 (and as advrun's default).
+            overrides.insert(2, f"total_steps={200_000 if algo == 'dqn' else 1_000_000}")
+        # Elsewhere the config keeps its own total_steps: its lr schedule decays over
+        # it, so overriding the budget would change what is measured.
     else:
         overrides = [
             f"total_steps={sps_steps}",
@@ -103,7 +241,8 @@ def worker_advrun(
             "eval.episodes=1",
             "early_stop.target_return=null",
         ]
-    overrides += [f"seed={seed}", "progress=false", "checkpoint_interval=0"]
+    overrides = [*spec.advrun, *overrides, f"seed={seed}", "progress=false"]
+    overrides += ["checkpoint_interval=0"]
     if algo == "dqn":
         overrides += ["algo=dqn"]
     overrides += extra
@@ -115,7 +254,7 @@ def worker_advrun(
         trainer = Trainer(cfg, tmp)
         trainer.run()
         summary = json.loads((Path(tmp) / "summary.json").read_text())
-    solved = summary["final_eval_return"] >= TARGET
+    solved = summary["final_eval_return"] >= spec.target
     return {
         "train_time_s": summary["train_time_s"],
         "steps": summary["steps"],
@@ -124,13 +263,10 @@ def worker_advrun(
     }
 
 
-def _sb3_model(algo: str, seed: int) -> Any:
-    """RL Zoo's tuned CartPole-v1 model of ``algo`` (the module docstring)."""
+def _sb3_model(algo: str, seed: int, env_id: str = "CartPole-v1") -> Any:
+    """RL Zoo's tuned model of ``algo`` for ``env_id`` (the module docstring)."""
     from stable_baselines3 import DQN, PPO
     from stable_baselines3.common.env_util import make_vec_env
-
-    def linear(start: float):
-        return lambda progress_remaining: progress_remaining * start
 
     if algo == "dqn":
         return DQN(
@@ -150,21 +286,13 @@ def _sb3_model(algo: str, seed: int) -> Any:
             verbose=0,
             device="cpu",
         )
-    return PPO(
-        "MlpPolicy",
-        make_vec_env("CartPole-v1", n_envs=8, seed=seed),
-        n_steps=32,
-        batch_size=256,
-        gae_lambda=0.8,
-        gamma=0.98,
-        n_epochs=20,
-        ent_coef=0.0,
-        learning_rate=linear(1e-3),
-        clip_range=linear(0.2),
-        seed=seed,
-        verbose=0,
-        device="cpu",
-    )
+    zoo = zoo_ppo(ZOO_PPO[env_id])
+    envs = make_vec_env(env_id, n_envs=zoo.n_envs, seed=seed)
+    if zoo.normalize:
+        from stable_baselines3.common.vec_env import VecNormalize
+
+        envs = VecNormalize(envs, gamma=zoo.kwargs.get("gamma", 0.99))
+    return PPO("MlpPolicy", envs, seed=seed, verbose=0, device="cpu", **zoo.kwargs)
 
 
 # The zoo's training budgets for CartPole-v1 (the solve clock stops at the target).
@@ -172,12 +300,23 @@ SB3_BUDGET = {"ppo": 100_000, "dqn": 200_000}
 
 
 def worker_sb3(
-    seed: int, mode: str, eval_every: int, sps_steps: int, algo: str, extra: list[str]
+    seed: int,
+    mode: str,
+    eval_every: int,
+    sps_steps: int,
+    algo: str,
+    extra: list[str],
+    env: str = "cartpole",
 ) -> dict[str, Any]:
     from stable_baselines3.common.callbacks import BaseCallback
 
-    model = _sb3_model(algo, seed)
-    eval_envs = _eval_envs()
+    spec = ENVS[env]
+    model = _sb3_model(algo, seed, spec.env_id)
+    eval_envs = _eval_envs(spec.env_id)
+    # VecNormalize: evaluate on observations normalised with the training statistics,
+    # read at each eval and not updated by it (normalize_obs only reads them).
+    norm = model.get_vec_normalize_env()
+    prep = norm.normalize_obs if norm is not None else (lambda o: o)
 
     class SolveClock(BaseCallback):
         def __init__(self) -> None:
@@ -193,19 +332,24 @@ def worker_sb3(
             start = time.perf_counter()
             self.next_eval += eval_every
             mean = _returns(
-                lambda o: model.predict(o, deterministic=True)[0],
+                lambda o: model.predict(prep(o), deterministic=True)[0],
                 eval_envs,
                 seed=seed + 10_000 + self.evals,
             )
             self.evals += 1
             self.eval_time += time.perf_counter() - start
-            if mean >= TARGET:
+            if mean >= spec.target:
                 self.solved_at = self.num_timesteps
                 return False
             return True
 
     clock = SolveClock()
-    budget = SB3_BUDGET[algo] if mode == "solve" else sps_steps
+    if mode != "solve":
+        budget = sps_steps
+    elif env == "cartpole":
+        budget = SB3_BUDGET[algo]
+    else:
+        budget = zoo_ppo(ZOO_PPO[spec.env_id]).budget
     start = time.perf_counter()
     model.learn(total_timesteps=budget, callback=clock)
     train_time = time.perf_counter() - start - clock.eval_time
@@ -221,8 +365,36 @@ def worker_sb3(
 WORKERS = {"advrun": worker_advrun, "sb3": worker_sb3}
 
 
+@dataclass(frozen=True)
+class Trial:
+    """One subprocess: a library's solve or speed run of one seed."""
+
+    lib: str
+    seed: int
+    mode: str
+
+
+def trial_order(seeds: list[int], modes: tuple[str, ...]) -> list[Trial]:
+    """Seed by seed, each mode for both libraries, the library order alternating with
+    the seed (advrun first on the 1st, 3rd, ... seed), so drifting machine load hits
+    both alike; with ``--jobs`` the pool starts them in this order."""
+    trials = []
+    for i, seed in enumerate(seeds):
+        order = ["advrun", "sb3"] if i % 2 == 0 else ["sb3", "advrun"]
+        trials += [Trial(lib, seed, mode) for mode in modes for lib in order]
+    return trials
+
+
 def run_worker(
-    lib: str, seed: int, mode: str, eval_every: int, sps_steps: int, algo: str, extra: list[str]
+    lib: str,
+    seed: int,
+    mode: str,
+    eval_every: int,
+    sps_steps: int,
+    algo: str,
+    extra: list[str],
+    env: str = "cartpole",
+    threads: int | None = None,
 ) -> dict:
     cmd = [
         sys.executable,
@@ -239,6 +411,9 @@ def run_worker(
         str(sps_steps),
         "--algo",
         algo,
+        "--env",
+        env,
+        *(["--threads", str(threads)] if threads else []),
         *(["--advrun-args", *extra] if extra else []),
     ]
     out = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -275,58 +450,150 @@ def median(xs: list[float]) -> float:
     return statistics.median(xs) if xs else float("nan")
 
 
+def solve_times(rows: list[dict]) -> list[float]:
+    """Training seconds to the target per trial; an unsolved trial counts as infinite,
+    so a median over mostly-unsolved trials is inf, not the time of a failed run."""
+    return [r["train_time_s"] if r["solved"] else float("inf") for r in rows]
+
+
+def env_table(
+    env: str, seeds: list[int], results: dict[str, list[dict]], extra: list[str]
+) -> list[str]:
+    """The ``--env`` summary (non-CartPole): median time to the target, solved counts,
+    the SB3/advrun ratio of the medians, median env-steps, and per-seed times."""
+    spec = ENVS[env]
+    a_t, s_t = median(solve_times(results["advrun"])), median(solve_times(results["sb3"]))
+    ratio = s_t / a_t if a_t > 0 else float("nan")
+    solved = {lib: sum(bool(r["solved"]) for r in rows) for lib, rows in results.items()}
+    n = len(seeds)
+
+    def per_seed(lib: str) -> str:
+        return ", ".join(
+            f"{r['train_time_s']:.1f}" + ("" if r["solved"] else " (unsolved)")
+            for r in results[lib]
+        )
+
+    advrun_cfg = " ".join([*spec.advrun, *extra])
+    return [
+        f"| {spec.env_id} (target {spec.target:g}) | advrun `{advrun_cfg}` | "
+        f"SB3 + zoo PPO | SB3 / advrun |",
+        "|---|---|---|---|",
+        f"| time to target, s (median) | {a_t:,.2f} | {s_t:,.2f} | **{ratio:.2f}x** |",
+        f"| solved | {solved['advrun']}/{n} | {solved['sb3']}/{n} | |",
+        f"| env-steps to target (median) | "
+        f"{median([r['steps'] for r in results['advrun']]):,.0f} | "
+        f"{median([r['steps'] for r in results['sb3']]):,.0f} | |",
+        f"| per seed {seeds}, s | {per_seed('advrun')} | {per_seed('sb3')} | |",
+    ]
+
+
 def main() -> int:
     p = argparse.ArgumentParser(
         description=__doc__.splitlines()[0] + " Needs the bench extra: pip install -e '.[bench]'.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3], help="seeds per library")
-    p.add_argument("--eval-every", type=int, default=4096, help="env steps between evaluations")
+    p.add_argument(
+        "--eval-every",
+        type=int,
+        default=None,
+        help="env steps between evaluations (default: the env's, cartpole 4096, acrobot "
+        "8192, pendulum 4096, lunarlander 16384)",
+    )
     p.add_argument("--sps-steps", type=int, default=100_000, help="budget of the no-eval speed run")
     p.add_argument(
         "--command-repeats", type=int, default=3, help="end-to-end `advrun train` timings"
     )
+    p.add_argument("--env", choices=sorted(ENVS), default="cartpole", help="environment")
+    p.add_argument("--jobs", type=int, default=1, help="trials run at once (1 torch thread each)")
     p.add_argument("--worker", choices=sorted(WORKERS), help="internal: subprocess entry")
     p.add_argument("--seed", type=int, help="internal: the worker's seed")
     p.add_argument("--mode", choices=["solve", "sps"], help="internal: the worker's measurement")
+    p.add_argument("--threads", type=int, help="internal: the worker's torch thread count")
     p.add_argument("--algo", choices=["ppo", "dqn"], default="ppo", help="algorithm compared")
     p.add_argument(
         "--advrun-args", nargs="*", default=[], help="extra advrun overrides (key=value)"
     )
     args = p.parse_args()
     extra = list(args.advrun_args)
+    eval_every = args.eval_every or ENVS[args.env].eval_every
+    if args.algo == "dqn" and args.env != "cartpole":
+        p.error("--algo dqn is CartPole only")
 
     if args.worker:  # subprocess entry
         os.environ.setdefault("PYTHONHASHSEED", "0")
+        if args.threads:
+            import torch
+
+            torch.set_num_threads(args.threads)
         result = WORKERS[args.worker](
-            args.seed, args.mode, args.eval_every, args.sps_steps, args.algo, extra
+            args.seed, args.mode, eval_every, args.sps_steps, args.algo, extra, args.env
         )
         result["peak_rss_mb"] = _peak_rss_mb()
         print(json.dumps(result))
         return 0
 
-    results: dict[str, dict[str, list[dict]]] = {lib: {"solve": [], "sps": []} for lib in WORKERS}
-    for i, seed in enumerate(args.seeds):
-        order = ["advrun", "sb3"] if i % 2 == 0 else ["sb3", "advrun"]
-        for mode in ("solve", "sps"):
-            for lib in order:
-                r = run_worker(lib, seed, mode, args.eval_every, args.sps_steps, args.algo, extra)
-                results[lib][mode].append(r)
-                print(
-                    f"  {lib:<7} seed={seed} {mode:<5} "
-                    + " ".join(
-                        f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()
-                    ),
-                    flush=True,
-                )
-    walls = command_wall(args.command_repeats, args.algo, extra)
+    cartpole = args.env == "cartpole"
+    threads = 1 if args.jobs > 1 else None
+    trials = trial_order(args.seeds, ("solve", "sps") if cartpole else ("solve",))
+    if not cartpole or args.jobs > 1:
+        print(
+            f"{args.env}: {len(trials)} trials, {args.jobs} at a time; torch threads: "
+            + (
+                "1 per worker, advrun and SB3 alike"
+                if threads
+                else f"advrun 1, SB3 torch default ({os.cpu_count()} cores)"
+            )
+            + f"; eval every {eval_every} steps",
+            flush=True,
+        )
 
-    def solve_times(lib: str) -> list[float]:
-        return [r["train_time_s"] if r["solved"] else float("inf") for r in results[lib]["solve"]]
+    def run(trial: Trial) -> dict:
+        r = run_worker(
+            trial.lib,
+            trial.seed,
+            trial.mode,
+            eval_every,
+            args.sps_steps,
+            args.algo,
+            extra,
+            args.env,
+            threads,
+        )
+        print(
+            f"  {trial.lib:<7} seed={trial.seed} {trial.mode:<5} "
+            + " ".join(
+                f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()
+            ),
+            flush=True,
+        )
+        return r
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        done = dict(zip(trials, pool.map(run, trials), strict=True))
+    results: dict[str, dict[str, list[dict]]] = {lib: {"solve": [], "sps": []} for lib in WORKERS}
+    for trial in trials:  # per library and mode, in seed order
+        results[trial.lib][trial.mode].append(done[trial])
+
+    if not cartpole:
+        solve = {lib: results[lib]["solve"] for lib in WORKERS}
+        print(
+            f"\nPPO on {ENVS[args.env].env_id}, seeds {args.seeds}, eval every {eval_every} "
+            f"steps ({EVAL_EPISODES} deterministic episodes, eval time excluded), SB3 "
+            f"budget {zoo_ppo(ZOO_PPO[ENVS[args.env].env_id]).budget:,} steps (the zoo's), "
+            "advrun its config's total_steps, "
+            f"{args.jobs} trial(s) at a time, torch threads: "
+            + ("1 each" if threads else f"advrun 1, SB3 default ({os.cpu_count()} cores)")
+            + f", load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+        )
+        print("\n".join(env_table(args.env, args.seeds, solve, extra)))
+        return 0
+
+    walls = command_wall(args.command_repeats, args.algo, extra)
 
     rows = []
     for label, fn in (
-        ("time to solve, s (median)", lambda lib: median(solve_times(lib))),
+        ("time to solve, s (median)", lambda lib: median(solve_times(results[lib]["solve"]))),
         (
             "env-steps to solve (median)",
             lambda lib: median([r["steps"] for r in results[lib]["solve"]]),
@@ -347,18 +614,23 @@ def main() -> int:
         rows.append((label, a, s, better))
     solved = {lib: sum(bool(r["solved"]) for r in results[lib]["solve"]) for lib in WORKERS}
 
+    target = ENVS["cartpole"].target
     print(
         f"\n{args.algo.upper()} on CartPole-v1 (advrun args: {' '.join(extra) or 'none'}), "
-        f"seeds {args.seeds}, eval every {args.eval_every} steps "
-        f"({EVAL_EPISODES} deterministic episodes), torch threads: advrun 1 (its "
-        f"default), SB3 torch default ({os.cpu_count()} cores)"
+        f"seeds {args.seeds}, eval every {eval_every} steps "
+        f"({EVAL_EPISODES} deterministic episodes), torch threads: "
+        + (
+            "1 per worker, advrun and SB3 alike"
+            if threads
+            else f"advrun 1 (its default), SB3 torch default ({os.cpu_count()} cores)"
+        )
     )
     print(f"| metric | advrun | SB3 + zoo {args.algo.upper()} | advrun advantage |")
     print("|---|---|---|---|")
     for label, a, s, ratio in rows:
         print(f"| {label} | {a:,.2f} | {s:,.2f} | {ratio:.2f}x |")
     print(
-        f"| solved (eval >= {TARGET:.0f}) | {solved['advrun']}/{len(args.seeds)} | "
+        f"| solved (eval >= {target:.0f}) | {solved['advrun']}/{len(args.seeds)} | "
         f"{solved['sb3']}/{len(args.seeds)} | |"
     )
     print(

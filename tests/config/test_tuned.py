@@ -39,12 +39,14 @@ def test_env_alone_picks_its_tuned_file(compose_train, name: str) -> None:
 
 def test_pendulum_gets_its_tuned_values(compose_train) -> None:
     config = to_train_config(compose_train(["env=pendulum"]))
-    # conf/tuned/ppo_gae_pendulum.yaml: gamma 0.9 (default 0.99), 256-step rollouts (32).
+    # conf/tuned/ppo_gae_pendulum.yaml: gamma 0.9 (default 0.99), 16-step rollouts (32).
     assert (config.tuned, config.advantage.gamma, config.algo.rollout_steps) == (
         "ppo_gae_pendulum",
         0.9,
-        256,
+        16,
     )
+    # reward scaling and the torch-native env (defaults: off, gymnasium): wall-time tuning
+    assert (config.env.normalize_reward, config.env.backend) == (True, "torch")
 
 
 def test_command_line_overrides_win(compose_train) -> None:
@@ -53,7 +55,7 @@ def test_command_line_overrides_win(compose_train) -> None:
     )
     assert config.tuned == "ppo_gae_pendulum"
     assert (config.advantage.gamma, config.algo.epochs, config.total_steps) == (0.95, 3, 4096)
-    assert config.algo.rollout_steps == 256  # not overridden: still the tuned value
+    assert config.algo.rollout_steps == 16  # not overridden: still the tuned value
 
 
 def test_no_tuned_file_keeps_the_defaults(compose_train) -> None:
