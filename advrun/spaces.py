@@ -87,6 +87,11 @@ class Leaf:
         return "observation" + "".join(f"[{p!r}]" for p in self.path)
 
 
+def has_image(space: spaces.Space) -> bool:
+    """Whether any leaf of ``space`` (through Dict/Tuple) is an image (:func:`is_image`)."""
+    return any(is_image(leaf) for _, leaf in _leaves(space))
+
+
 def _leaves(space: spaces.Space, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple, Any]]:
     if isinstance(space, spaces.Dict):
         for key, sub in space.spaces.items():

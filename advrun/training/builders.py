@@ -27,7 +27,7 @@ from advrun.envs import make_vec_env
 from advrun.envs.torch_envs import make_torch_vec_env
 from advrun.networks import NETWORKS
 from advrun.optim import OptimizerConfig, make_optimizer, param_groups
-from advrun.training.device import resolve_device, seed_everything
+from advrun.training.device import auto_learner_device, resolve_device, seed_everything
 from advrun.training.warm_start import freeze, load_weights
 
 
@@ -128,7 +128,10 @@ def build_run(cfg: TrainConfig, run_dir: str) -> RunParts:
         # Identical starts per group need a seed per env, which only the per-env
         # (sync) path takes; CartPole's native vector env accepts one int seed.
         env_cfg = dataclasses.replace(env_cfg, vectorization="sync")
-    env = adapt(build_envs(env_cfg, device=device), device)
+    envs = build_envs(env_cfg, device=device)
+    if enum_value(cfg.device) == "auto":
+        device = auto_learner_device(env_cfg.backend, envs.single_observation_space)
+    env = adapt(envs, device)
     try:
         videos = None
         if cfg.eval.video:
