@@ -162,8 +162,8 @@ class TrainConfig:
     # own run dir under this run's dir; null: one run with ``seed``.
     seeds: list[int] | None = None
     # auto | cpu | cuda: where the learner (and env.backend=torch envs) run; auto picks cuda
-    # when available for env.backend=torch or image observations, else cpu (a small MLP
-    # over host envs is faster there).
+    # when available for image observations or >= 1024 torch-backend envs, else cpu (a
+    # small MLP over host envs or a few torch envs is faster there).
     device: Device = Device.auto
     # Env steps to train for (summed over the envs); the last rollout is cut to fit.
     total_steps: int = 200_000

@@ -128,9 +128,12 @@ def build_run(cfg: TrainConfig, run_dir: str) -> RunParts:
         # Identical starts per group need a seed per env, which only the per-env
         # (sync) path takes; CartPole's native vector env accepts one int seed.
         env_cfg = dataclasses.replace(env_cfg, vectorization="sync")
+    auto = enum_value(cfg.device) == "auto"
+    if auto and env_cfg.backend == "torch":  # the envs are built on the learner's device
+        device = auto_learner_device("torch", None, env_cfg.num_envs)
     envs = build_envs(env_cfg, device=device)
-    if enum_value(cfg.device) == "auto":
-        device = auto_learner_device(env_cfg.backend, envs.single_observation_space)
+    if auto and env_cfg.backend != "torch":
+        device = auto_learner_device(env_cfg.backend, envs.single_observation_space, envs.num_envs)
     env = adapt(envs, device)
     try:
         videos = None
