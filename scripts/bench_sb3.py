@@ -59,6 +59,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -423,7 +424,10 @@ def run_worker(
 
 
 def command_wall(repeats: int, algo: str, extra: list[str]) -> list[float]:
-    advrun = str(Path(sys.executable).with_name("advrun"))
+    # The console script beside this interpreter, else the one on PATH (an install that
+    # is not a virtualenv's, e.g. a machine's system Python with advrun on PYTHONPATH).
+    local = Path(sys.executable).with_name("advrun")
+    advrun = str(local) if local.exists() else (shutil.which("advrun") or "advrun")
     times = []
     for i in range(repeats):
         with tempfile.TemporaryDirectory() as tmp:
