@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from cli_exit import exit_code
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 
@@ -20,14 +21,6 @@ def _snapshot(run_dir: Path) -> dict[str, str]:
         for p in sorted(run_dir.rglob("*"))
         if p.is_file()
     }
-
-
-def _exit_code(cli, argv: list[str]) -> int:
-    try:
-        cli(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    return 0
 
 
 def _tags_steps(run_dir: Path) -> dict[str, list[int]]:
@@ -57,7 +50,7 @@ def test_resuming_a_completed_run_changes_nothing(
     before = _snapshot(run_dir)
     capsys.readouterr()
     for _ in range(2):
-        assert _exit_code(cli, ["train", f"resume={run_dir}"]) == 0
+        assert exit_code(cli, ["train", f"resume={run_dir}"]) == 0
         err = capsys.readouterr().err
         assert f"{run_dir} is complete" in err and "nothing to do" in err
         assert "total_steps=<more>" in err
@@ -68,7 +61,7 @@ def test_raising_total_steps_continues_without_duplicate_points(
     cli, train_run, tmp_path: Path
 ) -> None:
     run_dir = train_run(tmp_path / "run", total_steps=1000, eval__interval=256)
-    assert _exit_code(cli, ["train", f"resume={run_dir}", "total_steps=1512"]) == 0
+    assert exit_code(cli, ["train", f"resume={run_dir}", "total_steps=1512"]) == 0
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["steps"] == 1512
     assert summary["config_history"] == [{"step": 1000, "changes": {"total_steps": [1000, 1512]}}]
@@ -90,7 +83,7 @@ def test_resume_accepts_a_lower_learning_rate_and_records_it(
     state = torch.load(run_dir / "checkpoints" / "last.pt", weights_only=True)
     assert state["config"]["optimizer"]["lr"] == pytest.approx(1e-3)
     argv = ["train", f"resume={run_dir}", "total_steps=1024", "optimizer.lr=1e-4"]
-    assert _exit_code(cli, [*argv, "optimizer.max_grad_norm=0.1"]) == 0
+    assert exit_code(cli, [*argv, "optimizer.max_grad_norm=0.1"]) == 0
     state = torch.load(run_dir / "checkpoints" / "last.pt", weights_only=True)
     assert state["config"]["optimizer"]["lr"] == pytest.approx(1e-4)
     assert state["config"]["optimizer"]["max_grad_norm"] == pytest.approx(0.1)

@@ -16,6 +16,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
+from cli_exit import exit_code
 
 import advrun.storage.atomic as atomic_mod
 from advrun.algos import PPO
@@ -63,14 +64,6 @@ FLAKY = [
 ]
 
 
-def _exit_code(cli, argv: list[str]) -> int:
-    try:
-        cli(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    return 0
-
-
 def _assert_failed(run_dir: Path, err: str, cause: str) -> dict:
     assert err.startswith("advrun: "), err
     assert cause in err, err
@@ -86,7 +79,7 @@ def _assert_failed(run_dir: Path, err: str, cause: str) -> dict:
 def test_env_that_raises(cli, tmp_path: Path, capsys, verbose: bool) -> None:
     run_dir = tmp_path / "run"
     argv = ["train", *FLAKY, f"hydra.run.dir={run_dir}"]
-    code = _exit_code(cli, ["--verbose", *argv] if verbose else argv)
+    code = exit_code(cli, ["--verbose", *argv] if verbose else argv)
     err = capsys.readouterr().err
     assert code == 1, err
     _assert_failed(
@@ -102,7 +95,7 @@ def test_env_that_raises(cli, tmp_path: Path, capsys, verbose: bool) -> None:
 
 def test_env_observation_of_wrong_shape(cli, tmp_path: Path, capsys) -> None:
     run_dir = tmp_path / "run"
-    code = _exit_code(cli, ["train", *FLAKY, "+env.kwargs.mode=shape", f"hydra.run.dir={run_dir}"])
+    code = exit_code(cli, ["train", *FLAKY, "+env.kwargs.mode=shape", f"hydra.run.dir={run_dir}"])
     err = capsys.readouterr().err
     assert code == 1, err
     _assert_failed(run_dir, err, "the env advrun-test/Flaky-v0 raised")
@@ -125,7 +118,7 @@ def test_disk_full_during_a_checkpoint(cli, tmp_path: Path, capsys, monkeypatch)
         real(fd)
 
     monkeypatch.setattr(atomic_mod.os, "fsync", fsync)
-    code = _exit_code(
+    code = exit_code(
         cli,
         ["train", *FLAKY, "+env.kwargs.after=100000", f"hydra.run.dir={run_dir}"],
     )
@@ -144,7 +137,7 @@ def test_out_of_memory(cli, tmp_path: Path, capsys, monkeypatch) -> None:
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
 
     monkeypatch.setattr(PPO, "update", update)
-    code = _exit_code(cli, ["train", *FLAKY, f"hydra.run.dir={run_dir}"])
+    code = exit_code(cli, ["train", *FLAKY, f"hydra.run.dir={run_dir}"])
     err = capsys.readouterr().err
     assert code == 1, err
     _assert_failed(run_dir, err, "out of memory at step 0")
@@ -233,7 +226,7 @@ def test_resume_into_read_only_run_dir_is_refused(
     monkeypatch.setattr(
         os, "access", lambda p, mode: False if Path(p) == run_dir else real(p, mode)
     )
-    assert _exit_code(cli, ["train", f"resume={run_dir}", "total_steps=1024"]) == 2
+    assert exit_code(cli, ["train", f"resume={run_dir}", "total_steps=1024"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("advrun: Invalid config `resume`") and "not writable" in err
     assert not list((run_dir / ".hydra").glob("resume_*"))
@@ -242,7 +235,7 @@ def test_resume_into_read_only_run_dir_is_refused(
 def test_dangling_symlink_as_run_dir(cli, tmp_path: Path, capsys) -> None:
     link = tmp_path / "link"
     link.symlink_to(tmp_path / "missing" / "target")
-    assert _exit_code(cli, ["train", f"hydra.run.dir={link}"]) == 2
+    assert exit_code(cli, ["train", f"hydra.run.dir={link}"]) == 2
     err = capsys.readouterr().err
     assert "is a symlink to" in err and "does not exist" in err
     assert "Traceback" not in err

@@ -12,6 +12,7 @@ import signal
 from pathlib import Path
 
 import pytest
+from cli_exit import exit_code
 from seeds.identity import member_vs_single, summary
 
 from advrun.sweeps.members import find_members, varying_overrides
@@ -21,14 +22,6 @@ SEEDS = (1, 2, 3)
 # 4 envs x 32 rows = 128 steps per update: 4 updates in 512 steps, evaluated at 256 and
 # at the end (512), so best.pt, the early stopper and eval RNG use are all exercised.
 RUN = {"total_steps": 512, "env__num_envs": 4, "eval__interval": 256}
-
-
-def _exit_code(cli, argv: list[str]) -> int:
-    try:
-        cli(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    return 0
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +51,7 @@ RTOL = {"exact": 0.0, "lockstep": 1e-4}
 def _batch(cli, tiny, batch_dir: Path, **changes: object) -> int:
     seeds = ",".join(str(s) for s in SEEDS)
     argv = ["train", *tiny(**{**RUN, **changes}), f"seeds=[{seeds}]", f"hydra.run.dir={batch_dir}"]
-    return _exit_code(cli, argv)
+    return exit_code(cli, argv)
 
 
 def test_members_equal_single_runs(cli, tiny, tmp_path: Path, singles, mode) -> None:
@@ -109,7 +102,7 @@ def test_a_member_resumes_as_a_single_run(cli, tiny, tmp_path: Path) -> None:
     batch_dir = tmp_path / "batch"
     assert _batch(cli, tiny, batch_dir) == 0
     member = batch_dir / "seed_2"
-    assert _exit_code(cli, ["train", f"resume={member}", "total_steps=768"]) == 0
+    assert exit_code(cli, ["train", f"resume={member}", "total_steps=768"]) == 0
     data = summary(member)
     assert (data["status"], data["steps"], data["seed"]) == ("completed", 768, 2)
 
@@ -137,7 +130,7 @@ def test_a_signal_stops_every_agent_resumably(cli, tiny, tmp_path: Path, monkeyp
     # collected their first rollout, so each learns from it before it saves.
     expected = {"exact": [128, 128, 0], "lockstep": [128, 128, 128]}[mode]
     assert [summary(batch_dir / f"seed_{s}")["steps"] for s in SEEDS] == expected
-    assert _exit_code(cli, ["train", f"resume={batch_dir / 'seed_3'}"]) == 0
+    assert exit_code(cli, ["train", f"resume={batch_dir / 'seed_3'}"]) == 0
     assert summary(batch_dir / "seed_3")["steps"] == 512
 
 
@@ -156,5 +149,5 @@ def torch_single(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_torch_env_backend(cli, tiny, tmp_path: Path, torch_single: Path, mode) -> None:
     """The torch-native envs (env.backend=torch) batch the same way."""
     argv = ["train", *tiny(**TORCH_ENVS), "seeds=[1,2]", f"hydra.run.dir={tmp_path / 'b'}"]
-    assert _exit_code(cli, argv) == 0
+    assert exit_code(cli, argv) == 0
     assert member_vs_single(tmp_path / "b" / "seed_2", torch_single, RTOL[mode]) == []

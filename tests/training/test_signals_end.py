@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from cli_exit import exit_code
 
 import advrun.training.trainer as trainer_mod
 
@@ -47,16 +48,8 @@ def _signal_during(monkeypatch, name: str, sig: int, *, at_call: int, times: int
     monkeypatch.setattr(trainer_mod, name, wrapped)
 
 
-def _exit_code(cli, argv: list[str]) -> int:
-    try:
-        cli(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    return 0
-
-
 def _train(cli, run_dir: Path, *extra: str) -> int:
-    return _exit_code(cli, ["train", *TINY, *extra, f"hydra.run.dir={run_dir}"])
+    return exit_code(cli, ["train", *TINY, *extra, f"hydra.run.dir={run_dir}"])
 
 
 def _summary(run_dir: Path) -> dict:
@@ -122,7 +115,7 @@ def test_signal_during_an_evaluation_finishes_it_then_stops_resumable(
     # The evaluation in progress was finished and is part of the saved state.
     assert _last(run_dir)["last_eval_step"] == 512
 
-    assert _exit_code(cli, ["train", f"resume={run_dir}"]) == 0
+    assert exit_code(cli, ["train", f"resume={run_dir}"]) == 0
     ref, got = _last(reference)["model"], _last(run_dir)["model"]
     for name in ref:
         assert torch.equal(ref[name], got[name]), name
