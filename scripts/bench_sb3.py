@@ -52,8 +52,9 @@ count, as before.
     python scripts/bench_sb3.py --seeds 1 2 3 4 5
     python scripts/bench_sb3.py --algo dqn --seeds 1 2 3 4 5 --eval-every 5000
     python scripts/bench_sb3.py --env acrobot --seeds 1 2 3 4 5 --jobs 10
-    python scripts/bench_sb3.py --env pendulum --seeds 1 2 3 4 5 --jobs 10
-    python scripts/bench_sb3.py --env lunarlander --seeds 1 2 3 --jobs 6
+    # several envs in one run (one pool of trials); LunarLander on the first 3 seeds:
+    python scripts/bench_sb3.py --env acrobot pendulum lunarlander --seeds 1 2 3 4 5 \
+        --env-seeds lunarlander=3 --jobs 2
 """
 
 from __future__ import annotations
@@ -512,7 +513,20 @@ def main() -> int:
     p.add_argument(
         "--command-repeats", type=int, default=3, help="end-to-end `advrun train` timings"
     )
-    p.add_argument("--env", choices=sorted(ENVS), default="cartpole", help="environment")
+    p.add_argument(
+        "--env",
+        choices=sorted(ENVS),
+        nargs="+",
+        default=["cartpole"],
+        help="environment(s); several non-CartPole envs run as one pool of trials",
+    )
+    p.add_argument(
+        "--env-seeds",
+        nargs="*",
+        default=[],
+        metavar="ENV=N",
+        help="run ENV on the first N of --seeds only (e.g. lunarlander=3)",
+    )
     p.add_argument("--jobs", type=int, default=1, help="trials run at once (1 torch thread each)")
     p.add_argument("--worker", choices=sorted(WORKERS), help="internal: subprocess entry")
     p.add_argument("--seed", type=int, help="internal: the worker's seed")
@@ -524,9 +538,22 @@ def main() -> int:
     )
     args = p.parse_args()
     extra = list(args.advrun_args)
-    eval_every = args.eval_every or ENVS[args.env].eval_every
-    if args.algo == "dqn" and args.env != "cartpole":
+    envs: list[str] = list(dict.fromkeys(args.env))
+    if args.algo == "dqn" and envs != ["cartpole"]:
         p.error("--algo dqn is CartPole only")
+    if "cartpole" in envs and len(envs) > 1:
+        p.error("--env cartpole runs alone (it adds speed runs and command timings)")
+    if args.worker and len(envs) > 1:
+        p.error("--worker takes one --env")
+    seeds_of = {env: list(args.seeds) for env in envs}
+    for item in args.env_seeds:
+        name, _, count = item.partition("=")
+        if name not in seeds_of or not count.isdigit() or int(count) < 1:
+            p.error(f"--env-seeds {item!r}: want ENV=N with ENV one of --env and N >= 1")
+        seeds_of[name] = seeds_of[name][: int(count)]
+
+    def eval_every_of(env: str) -> int:
+        return args.eval_every or ENVS[env].eval_every
 
     if args.worker:  # subprocess entry
         os.environ.setdefault("PYTHONHASHSEED", "0")
@@ -535,41 +562,45 @@ def main() -> int:
 
             torch.set_num_threads(args.threads)
         result = WORKERS[args.worker](
-            args.seed, args.mode, eval_every, args.sps_steps, args.algo, extra, args.env
+            args.seed, args.mode, eval_every_of(envs[0]), args.sps_steps, args.algo, extra, envs[0]
         )
         result["peak_rss_mb"] = _peak_rss_mb()
         print(json.dumps(result))
         return 0
 
-    cartpole = args.env == "cartpole"
+    cartpole = envs == ["cartpole"]
     threads = 1 if args.jobs > 1 else None
-    trials = trial_order(args.seeds, ("solve", "sps") if cartpole else ("solve",))
+    modes = ("solve", "sps") if cartpole else ("solve",)
+    trials = [(env, trial) for env in envs for trial in trial_order(seeds_of[env], modes)]
     if not cartpole or args.jobs > 1:
         print(
-            f"{args.env}: {len(trials)} trials, {args.jobs} at a time; torch threads: "
+            f"{', '.join(envs)}: {len(trials)} trials, {args.jobs} at a time; torch threads: "
             + (
                 "1 per worker, advrun and SB3 alike"
                 if threads
                 else f"advrun 1, SB3 torch default ({os.cpu_count()} cores)"
             )
-            + f"; eval every {eval_every} steps",
+            + "; eval every "
+            + ", ".join(f"{env} {eval_every_of(env)}" for env in envs)
+            + " steps",
             flush=True,
         )
 
-    def run(trial: Trial) -> dict:
+    def run(job: tuple[str, Trial]) -> dict:
+        env, trial = job
         r = run_worker(
             trial.lib,
             trial.seed,
             trial.mode,
-            eval_every,
+            eval_every_of(env),
             args.sps_steps,
             args.algo,
             extra,
-            args.env,
+            env,
             threads,
         )
         print(
-            f"  {trial.lib:<7} seed={trial.seed} {trial.mode:<5} "
+            f"  {env:<11} {trial.lib:<7} seed={trial.seed} {trial.mode:<5} "
             + " ".join(
                 f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()
             ),
@@ -579,24 +610,35 @@ def main() -> int:
 
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         done = dict(zip(trials, pool.map(run, trials), strict=True))
-    results: dict[str, dict[str, list[dict]]] = {lib: {"solve": [], "sps": []} for lib in WORKERS}
-    for trial in trials:  # per library and mode, in seed order
-        results[trial.lib][trial.mode].append(done[trial])
+
+    def results_of(env: str) -> dict[str, dict[str, list[dict]]]:
+        out: dict[str, dict[str, list[dict]]] = {lib: {"solve": [], "sps": []} for lib in WORKERS}
+        for key, trial in trials:  # per library and mode, in seed order
+            if key == env:
+                out[trial.lib][trial.mode].append(done[(key, trial)])
+        return out
 
     if not cartpole:
-        solve = {lib: results[lib]["solve"] for lib in WORKERS}
         print(
-            f"\nPPO on {ENVS[args.env].env_id}, seeds {args.seeds}, eval every {eval_every} "
-            f"steps ({EVAL_EPISODES} deterministic episodes, eval time excluded), SB3 "
-            f"budget {zoo_ppo(ZOO_PPO[ENVS[args.env].env_id]).budget:,} steps (the zoo's), "
-            "advrun its config's total_steps, "
+            "\nPPO, eval every "
+            + ", ".join(f"{env} {eval_every_of(env)}" for env in envs)
+            + f" steps ({EVAL_EPISODES} deterministic episodes, eval time excluded), SB3 "
+            "budget the zoo's, advrun its config's total_steps, "
             f"{args.jobs} trial(s) at a time, torch threads: "
             + ("1 each" if threads else f"advrun 1, SB3 default ({os.cpu_count()} cores)")
             + f", load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
         )
-        print("\n".join(env_table(args.env, args.seeds, solve, extra)))
+        for env in envs:
+            solve = {lib: rows["solve"] for lib, rows in results_of(env).items()}
+            print(
+                f"\n{ENVS[env].env_id}: seeds {seeds_of[env]}, SB3 budget "
+                f"{zoo_ppo(ZOO_PPO[ENVS[env].env_id]).budget:,} steps"
+            )
+            print("\n".join(env_table(env, seeds_of[env], solve, extra)))
         return 0
 
+    results = results_of("cartpole")
+    eval_every = eval_every_of("cartpole")
     walls = command_wall(args.command_repeats, args.algo, extra)
 
     rows = []

@@ -82,3 +82,35 @@ def test_env_table_ratio_counts_unsolved_as_infinite() -> None:
     # steps medians: advrun (1000, 2000, 3000) -> 2,000; sb3 (6000, 9000, 20000) -> 9,000
     assert "| env-steps to target (median) | 2,000 | 9,000 | |" in text
     assert "20.0 (unsolved)" in text
+
+
+def test_several_envs_run_as_one_pool_with_their_own_seed_counts(monkeypatch, capsys) -> None:
+    """``--env acrobot lunarlander --env-seeds lunarlander=1`` runs acrobot on both seeds
+    and lunarlander on the first only, in one pool, and prints one table per env."""
+    calls: list[tuple[str, str, int, int]] = []
+
+    def fake_worker(lib, seed, mode, eval_every, sps_steps, algo, extra, env, threads):
+        calls.append((env, lib, seed, eval_every))
+        # advrun 2 s, sb3 8 s on every trial: a 4.00x ratio in each table
+        return {"train_time_s": 2.0 if lib == "advrun" else 8.0, "steps": 100, "solved": True}
+
+    monkeypatch.setattr(bench, "run_worker", fake_worker)
+    argv = ["bench_sb3.py", "--env", "acrobot", "lunarlander", "--seeds", "1", "2"]
+    monkeypatch.setattr("sys.argv", [*argv, "--env-seeds", "lunarlander=1"])
+    assert bench.main() == 0
+    # acrobot: 2 seeds x 2 libs at its 8192-step eval; lunarlander: 1 seed x 2 at 16384
+    assert sorted(calls) == sorted(
+        [("acrobot", lib, s, 8192) for lib in ("advrun", "sb3") for s in (1, 2)]
+        + [("lunarlander", lib, 1, 16384) for lib in ("advrun", "sb3")]
+    )
+    out = capsys.readouterr().out
+    assert "Acrobot-v1 (target -100)" in out and "LunarLander-v3 (target 200)" in out
+    assert out.count("**4.00x**") == 2
+    assert "| solved | 2/2 | 2/2 | |" in out and "| solved | 1/1 | 1/1 | |" in out
+
+
+def test_cartpole_does_not_join_a_pool_of_envs(monkeypatch) -> None:
+    monkeypatch.setattr("sys.argv", ["bench_sb3.py", "--env", "cartpole", "acrobot"])
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main()
+    assert exit_info.value.code == 2
