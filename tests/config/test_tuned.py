@@ -17,8 +17,10 @@ TUNED = sorted(p.stem for p in (Path(conf_dir()) / "tuned").glob("*.yaml"))
 
 
 def test_classic_control_and_box2d_envs_without_good_defaults_have_tuned_settings() -> None:
-    # cartpole and acrobot learn with the plain defaults (docs/benchmarks.md).
+    # cartpole and acrobot learn with the plain PPO defaults (docs/benchmarks.md); DQN's
+    # CartPole settings are tuned for wall time (issue 10).
     assert {"ppo_gae_pendulum", "ppo_gae_mountaincar", "ppo_gae_lunarlander"} <= set(TUNED)
+    assert "dqn_td_cartpole" in TUNED
 
 
 @pytest.mark.parametrize("name", TUNED)
@@ -30,11 +32,23 @@ def test_env_alone_picks_its_tuned_file(compose_train, name: str) -> None:
     )
     assert config.tuned == name  # what `--cfg job` shows
     assert config.total_steps == raw["total_steps"]
-    for key, value in raw["advantage"].items():
+    for key, value in raw.get("advantage", {}).items():
         assert getattr(config.advantage, key) == value, key
-    assert config.optimizer.lr == raw["optimizer"]["lr"]
+    for key, value in raw["optimizer"].items():
+        assert getattr(config.optimizer, key) == value, key
     for key, value in raw["algo"].items():
         assert getattr(config.algo, key) == value, key
+
+
+def test_algo_dqn_on_cartpole_picks_its_tuned_file(compose_train) -> None:
+    """algo=dqn overrides the advantage group to td, and the interpolated pick sees it;
+    the dueling + AL variant keeps the same settings."""
+    for extra in ([], ["network=dueling", "algo.operator=al"]):
+        config = to_train_config(compose_train(["algo=dqn", "env=cartpole", *extra]))
+        assert config.tuned == "dqn_td_cartpole", extra
+        # the tuned values (defaults: 8 gradient steps per 32 env steps, clipping at 0.5)
+        assert (config.algo.gradient_steps, config.algo.train_freq) == (48, 256), extra
+        assert config.optimizer.max_grad_norm is None, extra
 
 
 def test_pendulum_gets_its_tuned_values(compose_train) -> None:
@@ -80,7 +94,9 @@ def test_experiment_presets_drop_the_tuned_settings(compose_train) -> None:
     assert config.advantage.lam == 0.98
     for preset in (Path(conf_dir()) / "experiment").glob("*.yaml"):
         composed = to_train_config(compose_train([f"experiment={preset.stem}"]))
-        assert composed.tuned is None, preset.name
+        # A preset that stands for what a plain command runs names its tuned file.
+        named = {"dqn_cartpole": "dqn_td_cartpole", "dqn_cartpole_dueling_al": "dqn_td_cartpole"}
+        assert composed.tuned == named.get(preset.stem), preset.name
 
 
 def test_cfg_job_shows_the_pick() -> None:
