@@ -26,7 +26,8 @@ generator (exploration, sampling) are in ``last.pt`` as long as the buffer holds
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -42,6 +43,23 @@ from advrun.replay import ReplayBuffer
 
 if TYPE_CHECKING:
     from advrun.config.schema import TrainConfig
+
+# Sampled observations held at once by one chunk of a phase's gradient steps.
+CHUNK_BYTES = 64 * 2**20
+
+
+def _slice(window: Any, part: slice) -> Any:
+    """Minibatch ``part`` of a sampled window (batch is dim 0 of ``obs``, ``actions``,
+    ``index`` and ``envs``, dim 1 of the ``[n, B]`` fields and ``next_obs``)."""
+    time_major = {"rewards", "terminated", "done", "next_obs"}
+    return type(window)(
+        **{
+            f.name: getattr(window, f.name)[:, part]
+            if f.name in time_major
+            else getattr(window, f.name)[part]
+            for f in fields(window)
+        }
+    )
 
 
 @dataclass
@@ -211,33 +229,86 @@ class DQN(Algorithm):
         return Iteration(rollout.steps, metrics, rollout.episodes)
 
     def _learn(self, steps: int) -> dict[str, float]:
-        totals = {"td_loss": 0.0, "q_values": 0.0, "action_gap": 0.0}
+        """``steps`` gradient steps, drawn and target-valued a chunk at a time.
+
+        Neither the buffer nor the target network changes between the gradient steps of
+        one phase, so one draw of ``k * batch_size`` i.i.d. windows cut into ``k``
+        minibatches is the same sampling as ``k`` draws, and one target-network pass over
+        all of them gives each step the values it would compute alone: two Python round
+        trips per chunk instead of per step. The online network (the loss, and Double
+        DQN's argmax) still runs per step, on the weights that step sees."""
+        cfg: DQNConfig = self.config
+        per_chunk = self._steps_per_chunk(steps)
+        losses: list[Tensor] = []
+        q_taken: list[Tensor] = []
+        q_seen: list[Tensor] = []
         grad_norms: list[float] = []
-        for _ in range(steps):
-            loss, q_sa, gap, grad_norm = self._gradient_step()
-            totals["td_loss"] += loss
-            totals["q_values"] += q_sa
-            totals["action_gap"] += gap
-            if grad_norm is not None:
-                grad_norms.append(grad_norm)
+        done = 0
+        while done < steps:
+            k = min(per_chunk, steps - done)
+            window = self.replay.sample(cfg.batch_size * k, self.n_step, self.generator)
+            q_next_target, q_target_s = self._target_values(window)
+            for i in range(k):
+                part = slice(i * cfg.batch_size, (i + 1) * cfg.batch_size)
+                loss, q_sa, q, grad_norm = self._gradient_step(
+                    _slice(window, part),
+                    q_next_target[:, part],
+                    None if q_target_s is None else q_target_s[part],
+                )
+                losses.append(loss)
+                q_taken.append(q_sa)
+                q_seen.append(q)
+                if grad_norm is not None:
+                    grad_norms.append(grad_norm)
+            done += k
         self.gradient_steps_done += steps
+        with torch.no_grad():
+            gaps = torch.stack([action_gap(q).mean() for q in q_seen])
+            stats = torch.stack(
+                [torch.stack(losses).mean(), torch.stack(q_taken).mean(), gaps.mean()]
+            ).tolist()
         out = {
-            "losses/td_loss": totals["td_loss"] / steps,
-            "losses/q_values": totals["q_values"] / steps,
-            "charts/action_gap": totals["action_gap"] / steps,
+            "losses/td_loss": stats[0],
+            "losses/q_values": stats[1],
+            "charts/action_gap": stats[2],
         }
         if grad_norms:
             out["losses/grad_norm"] = sum(grad_norms) / len(grad_norms)
         return out
 
+    def _steps_per_chunk(self, steps: int) -> int:
+        """Gradient steps drawn at once: all of the phase, up to ~64 MB of sampled
+        observations (an Atari phase of many steps draws in pieces)."""
+        row_bytes = math.prod(self.replay.obs_shape) * self.replay.obs_dtype.itemsize
+        window_bytes = max(1, row_bytes * (self.n_step + 1) * self.config.batch_size)
+        return max(1, min(steps, CHUNK_BYTES // window_bytes))
+
     @torch.no_grad()
-    def targets(self, window: Any) -> Tensor:
-        """The regression targets of a sampled window, ``[B]`` (module docstring)."""
-        cfg: DQNConfig = self.config
+    def _target_values(self, window: Any) -> tuple[Tensor, Tensor | None]:
+        """The target network's ``Q~(s_{t+k+1}, .)`` as ``[n, B, A]`` and, for the AL
+        operators, ``Q~(s_t, .)`` as ``[B, A]``."""
         n, b = window.rewards.shape
         next_obs = window.next_obs.reshape(n * b, *window.next_obs.shape[2:])
         q_next = self.target(next_obs).reshape(n, b, -1)
-        q_next_online = self.model(next_obs).reshape(n, b, -1) if cfg.double else None
+        q_s = self.target(window.obs) if self.config.operator != "bellman" else None
+        return q_next, q_s
+
+    @torch.no_grad()
+    def targets(
+        self, window: Any, q_next: Tensor | None = None, q_target_s: Tensor | None = None
+    ) -> Tensor:
+        """The regression targets of a sampled window, ``[B]`` (module docstring);
+        ``q_next``/``q_target_s`` are the target network's values when already known
+        (:meth:`_target_values`)."""
+        cfg: DQNConfig = self.config
+        if q_next is None:
+            q_next, q_target_s = self._target_values(window)
+        n, b = window.rewards.shape
+        if cfg.double:
+            next_obs = window.next_obs.reshape(n * b, *window.next_obs.shape[2:])
+            q_next_online = self.model(next_obs).reshape(n, b, -1)
+        else:
+            q_next_online = None
         v_next = bootstrap_value(q_next, q_next_online)
         _, returns = self.estimator(
             EstimatorInputs(
@@ -252,7 +323,7 @@ class DQN(Algorithm):
         if cfg.operator != "bellman":
             target = OPERATORS[cfg.operator](
                 target,
-                self.target(window.obs),
+                q_target_s,
                 q_next[0],
                 window.actions,
                 cfg.alpha,
@@ -260,20 +331,20 @@ class DQN(Algorithm):
             )
         return target
 
-    def _gradient_step(self) -> tuple[float, float, float, float | None]:
+    def _gradient_step(
+        self, window: Any, q_next: Tensor, q_target_s: Tensor | None
+    ) -> tuple[Tensor, Tensor, Tensor, float | None]:
+        """One step on one minibatch; returns the detached loss, Q(s, a) and Q(s, .)
+        (the phase averages them once) and the gradient norm."""
         cfg: DQNConfig = self.config
-        window = self.replay.sample(cfg.batch_size, self.n_step, self.generator)
-        target = self.targets(window)
+        target = self.targets(window, q_next, q_target_s)
         q = self.model(window.obs)
         q_sa = q.gather(-1, window.actions.unsqueeze(-1)).squeeze(-1)
         loss = td_loss(q_sa, target, cfg.loss)
         grad_norm = optimizer_step(
             self.model, self.optimizer, loss, self.optim_config.max_grad_norm
         )
-        with torch.no_grad():
-            gap = action_gap(q.detach()).mean()
-            stats = torch.stack([loss.detach(), q_sa.detach().mean(), gap]).tolist()
-        return stats[0], stats[1], stats[2], grad_norm
+        return loss.detach(), q_sa.detach(), q.detach(), grad_norm
 
     @torch.no_grad()
     def _update_target(self, tau: float) -> None:
