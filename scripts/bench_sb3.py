@@ -555,6 +555,8 @@ def main() -> int:
     def eval_every_of(env: str) -> int:
         return args.eval_every or ENVS[env].eval_every
 
+    spacing = ", ".join(f"{env} {eval_every_of(env)}" for env in envs)
+
     if args.worker:  # subprocess entry
         os.environ.setdefault("PYTHONHASHSEED", "0")
         if args.threads:
@@ -580,9 +582,7 @@ def main() -> int:
                 if threads
                 else f"advrun 1, SB3 torch default ({os.cpu_count()} cores)"
             )
-            + "; eval every "
-            + ", ".join(f"{env} {eval_every_of(env)}" for env in envs)
-            + " steps",
+            + f"; eval every {spacing} steps",
             flush=True,
         )
 
@@ -620,9 +620,8 @@ def main() -> int:
 
     if not cartpole:
         print(
-            "\nPPO, eval every "
-            + ", ".join(f"{env} {eval_every_of(env)}" for env in envs)
-            + f" steps ({EVAL_EPISODES} deterministic episodes, eval time excluded), SB3 "
+            f"\nPPO, eval every {spacing} steps ({EVAL_EPISODES} deterministic episodes, "
+            "eval time excluded), SB3 "
             "budget the zoo's, advrun its config's total_steps, "
             f"{args.jobs} trial(s) at a time, torch threads: "
             + ("1 each" if threads else f"advrun 1, SB3 default ({os.cpu_count()} cores)")

@@ -67,6 +67,21 @@ class Window:
     index: Tensor
     envs: Tensor
 
+    def minibatch(self, part: slice) -> Window:
+        """Windows ``part`` of this draw: the batch is dim 0 of ``obs``, ``actions``,
+        ``index`` and ``envs`` and dim 1 of the time-major ``[n, B]`` fields and
+        ``next_obs``."""
+        return Window(
+            obs=self.obs[part],
+            actions=self.actions[part],
+            rewards=self.rewards[:, part],
+            terminated=self.terminated[:, part],
+            done=self.done[:, part],
+            next_obs=self.next_obs[:, part],
+            index=self.index[part],
+            envs=self.envs[part],
+        )
+
 
 def _ring_write(storage: Tensor, start: int, values: Tensor) -> None:
     """Write ``values`` (at most ``len(storage)`` rows) from slot ``start``, wrapping once.

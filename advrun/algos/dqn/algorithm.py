@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -46,20 +46,6 @@ if TYPE_CHECKING:
 
 # Sampled observations held at once by one chunk of a phase's gradient steps.
 CHUNK_BYTES = 64 * 2**20
-
-
-def _slice(window: Any, part: slice) -> Any:
-    """Minibatch ``part`` of a sampled window (batch is dim 0 of ``obs``, ``actions``,
-    ``index`` and ``envs``, dim 1 of the ``[n, B]`` fields and ``next_obs``)."""
-    time_major = {"rewards", "terminated", "done", "next_obs"}
-    return type(window)(
-        **{
-            f.name: getattr(window, f.name)[:, part]
-            if f.name in time_major
-            else getattr(window, f.name)[part]
-            for f in fields(window)
-        }
-    )
 
 
 @dataclass
@@ -251,7 +237,7 @@ class DQN(Algorithm):
             for i in range(k):
                 part = slice(i * cfg.batch_size, (i + 1) * cfg.batch_size)
                 loss, q_sa, q, grad_norm = self._gradient_step(
-                    _slice(window, part),
+                    window.minibatch(part),
                     q_next_target[:, part],
                     None if q_target_s is None else q_target_s[part],
                 )

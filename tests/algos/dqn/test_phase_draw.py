@@ -51,7 +51,7 @@ def test_each_step_of_a_joint_draw_gets_its_own_targets(compose_train, overrides
     q_next, q_s = algo._target_values(window)
     for i in range(k):
         part = slice(i * b, (i + 1) * b)
-        alone = dqn_module._slice(window, part)
+        alone = window.minibatch(part)
         assert alone.obs.shape[0] == b and alone.rewards.shape == (algo.n_step, b)
         assert torch.equal(alone.next_obs, window.next_obs[:, part])
         joint = algo.targets(alone, q_next[:, part], None if q_s is None else q_s[part])
