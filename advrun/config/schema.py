@@ -161,6 +161,12 @@ class TrainConfig:
     # Train one independent agent per seed in one process (advrun.seeds), each in its
     # own run dir under this run's dir; null: one run with ``seed``.
     seeds: list[int] | None = None
+    # How a batch of seeds trains: fused (one batched network, one optimizer over stacked
+    # parameters, one joined collector: fast; each member independent of the others but
+    # not bit-identical to its single run), exact (each agent's own iteration in turn:
+    # bit-identical to the single runs) or auto (fused where advrun.seeds.fused supports
+    # the config, else exact).
+    seeds_mode: str = "auto"
     # auto | cpu | cuda: where the learner (and env.backend=torch envs) run; auto picks cuda
     # when available for image observations or >= 1024 torch-backend envs, else cpu (a
     # small MLP over host envs or a few torch envs is faster there).

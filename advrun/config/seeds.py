@@ -87,3 +87,27 @@ def check_seeds(c: TrainConfig, overridden: Sequence[str], *, multirun: bool = F
             f"advantage={c.advantage.name} (group rollouts) is not supported with seeds yet.",
             f"use advantage={'|'.join(others)} with seeds, or sweep the seeds with -m.",
         )
+    check_seeds_mode(c)
+
+
+SEEDS_MODES = ("auto", "fused", "exact")
+
+
+def check_seeds_mode(c: TrainConfig) -> None:
+    """``seeds_mode`` is one of :data:`SEEDS_MODES`, and ``fused`` only where
+    :func:`advrun.seeds.fused.unsupported` has nothing against the config."""
+    from advrun.seeds.fused import unsupported
+
+    if c.seeds_mode not in SEEDS_MODES:
+        raise ConfigError(
+            "seeds_mode",
+            f"{c.seeds_mode!r} is not a mode.",
+            f"use one of: {', '.join(SEEDS_MODES)} (auto: fused where supported).",
+        )
+    why = unsupported(c) if c.seeds_mode == "fused" else None
+    if why is not None:
+        raise ConfigError(
+            "seeds_mode",
+            f"seeds_mode=fused does not support {why} yet.",
+            "use seeds_mode=exact (each agent's own iteration) or seeds_mode=auto.",
+        )

@@ -18,6 +18,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
@@ -48,6 +49,51 @@ def _lockstep() -> bool | None:
     benchmarks and tests); unset, the driver picks (lockstep on CUDA)."""
     value = os.environ.get("ADVRUN_SEEDS_LOCKSTEP", "")
     return None if value == "" else value not in ("0", "false")
+
+
+def _fused(mode: str, cfg: TrainConfig, agents: list[Any]) -> bool:
+    """Whether the batch trains fused (``mode``, the batch's ``seeds_mode``; auto: where
+    supported, which includes the network the builder chose). Raises ``ConfigError``
+    for a forced ``fused`` that the built network rules out (the config itself was
+    checked before)."""
+    if mode == "exact":
+        return False
+    from advrun.config.errors import ConfigError
+    from advrun.seeds.fused import unsupported
+    from advrun.seeds.fused.model import unsupported as model_unsupported
+
+    why = unsupported(cfg) or model_unsupported(agents[0].trainer.algorithm.model)
+    if why is None:
+        return True
+    if mode == "fused":
+        raise ConfigError(
+            "seeds_mode",
+            f"seeds_mode=fused does not support {why} yet.",
+            "use seeds_mode=exact (each agent's own iteration) or seeds_mode=auto.",
+        )
+    log.info(
+        "seeds_mode=auto: each agent's own iteration (the fused batch does not support %s)", why
+    )
+    return False
+
+
+def _mode(fused: bool) -> str:
+    return "fused" if fused else "exact"
+
+
+def _fused_threads(agents: int, overridden: list[str]) -> None:
+    """A fused batch's matmuls are ``agents`` times a single run's, big enough to gain
+    from intra-op threads: unless ``torch_threads`` was given, use one per agent up to
+    the machine's cores (a single run keeps the default, 1)."""
+    import torch
+
+    if "torch_threads" in overridden:
+        return
+    threads = max(1, min(agents, os.cpu_count() or 1))
+    torch.set_num_threads(threads)
+    log.info(
+        "fused batch of %d agents: %d torch threads (set torch_threads to choose)", agents, threads
+    )
 
 
 def raise_open_files(agents: int) -> None:
@@ -97,6 +143,9 @@ def train_seeds(cfg: DictConfig, overridden: list[str], multirun: bool) -> float
                     write_member_record(path, member, member_overrides(overrides, seed))
                     locks.enter_context(RunDirLock(path))
                 agents = build_agents([m[2] for m in members], made)
+                fused = _fused(str(cfg.seeds_mode), members[0][2], agents)
+                if fused:
+                    _fused_threads(len(agents), overridden)
         except SystemExit as exit_:
             if exit_.code == errors.EXIT_BAD_INPUT:
                 locks.close()
@@ -106,16 +155,16 @@ def train_seeds(cfg: DictConfig, overridden: list[str], multirun: bool) -> float
             raise
         profile: dict[str, float] = {}
         try:
-            run_agents(agents, signals, lockstep=_lockstep(), profile=profile)
+            run_agents(agents, signals, lockstep=_lockstep(), fused=fused, profile=profile)
         except BatchInterrupted as stop:
-            write_batch(batch_dir, [a.record() for a in agents], profile)
+            write_batch(batch_dir, [a.record() for a in agents], profile, _mode(fused))
             saved = "each member saved checkpoints/last.pt" if stop.saved else "not saved"
             sys.stderr.write(
                 f"advrun: {stop}; {saved}. Continue a member with: advrun train "
                 f"resume={member_dir(batch_dir, agents[0].seed)} (one per seed).\n"
             )
             raise SystemExit(stop.exit_code) from None
-    write_batch(batch_dir, [a.record() for a in agents], profile)
+    write_batch(batch_dir, [a.record() for a in agents], profile, _mode(fused))
     log.info("batch time by phase (s): %s", ", ".join(f"{k} {v:.1f}" for k, v in profile.items()))
     for agent in agents:
         summary = read_summary(agent.run_dir)

@@ -185,13 +185,15 @@ def run_agents(
     signals: StopSignals,
     *,
     lockstep: bool | None = None,
+    fused: bool = False,
     profile: dict[str, float] | None = None,
 ) -> list[Agent]:
     """Run every agent to its end, a round of one iteration each at a time.
 
-    ``lockstep``: collect with one batched policy forward per env step over all agents
-    (:mod:`advrun.seeds.lockstep`); None picks it on CUDA and the exact per-agent
-    iteration on CPU (that module says why). ``profile`` receives seconds per phase.
+    ``fused``: train them as one batched network (:mod:`advrun.seeds.fused`).
+    Otherwise ``lockstep``: collect with one batched policy forward per env step over
+    all agents (:mod:`advrun.seeds.lockstep`); None picks it on CUDA and the exact
+    per-agent iteration on CPU (that module says why). ``profile`` receives seconds per phase.
     Raises :class:`BatchInterrupted` on a signal (after every agent saved)."""
     from advrun.seeds.lockstep import lockstep_round
 
@@ -203,8 +205,16 @@ def run_agents(
         agent.trainer._start = start
         with own_rng(agent):
             agent.trainer.begin(progress=False)
+    batch = None
+    if fused:
+        from advrun.seeds.fused.driver import FusedBatch
+
+        batch = FusedBatch(agents)
     try:
         while any(a.running for a in agents):
+            if batch is not None:
+                batch.round(signals, profile)
+                continue
             if lockstep:
                 lockstep_round(agents, signals, profile)
                 continue
@@ -220,5 +230,5 @@ def run_agents(
         for agent in agents:
             agent.trainer._close_progress()
             agent.trainer.close()
-        profile["eval"] = sum(a.trainer.eval_time for a in agents)
+        profile.setdefault("eval", sum(a.trainer.eval_time for a in agents))
     return agents

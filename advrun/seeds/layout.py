@@ -40,16 +40,20 @@ def member_config(cfg: DictConfig, seed: int) -> DictConfig:
     member = copy.deepcopy(cfg)
     member.seed = seed
     member.seeds = None
+    member.seeds_mode = "auto"  # how the batch trained it is in batch.json
     return member
 
 
 def member_overrides(overrides: list[str], seed: int) -> list[str]:
     """The batch's command-line overrides with ``seeds=[...]`` replaced by ``seed=<seed>``
-    (where it stood, so the order is the user's)."""
+    (where it stood, so the order is the user's) and ``seeds_mode`` left out."""
     out: list[str] = []
     for item in overrides:
-        if item.lstrip("+~").partition("=")[0] == "seeds":
+        key = item.lstrip("+~").partition("=")[0]
+        if key == "seeds":
             out.append(f"seed={seed}")
+        elif key == "seeds_mode":
+            continue
         else:
             out.append(item)
     return out
@@ -65,8 +69,13 @@ def write_member_record(path: Path, cfg: DictConfig, overrides: list[str]) -> No
 
 
 def write_batch(
-    batch_dir: str | Path, members: list[dict[str, Any]], profile: dict[str, float]
+    batch_dir: str | Path,
+    members: list[dict[str, Any]],
+    profile: dict[str, float],
+    mode: str = "exact",
 ) -> None:
     """``batch.json``: one entry per seed (``seed``, ``run_dir``, ``status``, and a
-    failed member's ``reason``) and the seconds the batch spent per phase."""
-    atomic_write_json(Path(batch_dir) / BATCH_MARKER, {"members": members, "profile": profile})
+    failed member's ``reason``), how the batch trained (``mode``: fused or exact) and
+    the seconds it spent per phase."""
+    record = {"members": members, "mode": mode, "profile": profile}
+    atomic_write_json(Path(batch_dir) / BATCH_MARKER, record)

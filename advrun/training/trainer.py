@@ -91,6 +91,9 @@ class Trainer:
         self.last_eval_step: int | None = None
         self.eval_count = 0
         self.eval_time = 0.0
+        # Returns (or the env's fault) of the next evaluation, computed elsewhere: a fused
+        # batch of seeds evaluates its agents together (advrun.seeds.fused.evaluate).
+        self.eval_results: np.ndarray | BaseException | None = None
         self.elapsed_before = 0.0  # wall time of earlier sessions of a resumed run
         self.exact_resume = True
         self.completed = False
@@ -226,15 +229,7 @@ class Trainer:
         if progress is not None:
             progress.eval_started(episodes)
         try:
-            returns = evaluate(
-                policy,
-                self.parts.eval_env,
-                seed=self.cfg.seed + 10_000 + self.eval_count,
-                module=self.algorithm.model,
-                on_episode=(
-                    None if progress is None else lambda d: progress.eval_episodes(d, episodes)
-                ),
-            )
+            returns = self._eval_returns(policy, episodes)
         except NonFiniteEnvOutput as err:
             self._env_fault(err, self.global_step)
         if self.parts.videos is not None:
@@ -254,6 +249,23 @@ class Trainer:
         if progress is not None:
             progress.eval_finished(mean)
         return mean
+
+    def _eval_returns(self, policy: Callable[[Any], Any], episodes: int) -> np.ndarray:
+        """One return per eval episode: :attr:`eval_results` when a batch computed them,
+        else played here."""
+        ready, self.eval_results = self.eval_results, None
+        if isinstance(ready, BaseException):
+            raise ready
+        if ready is not None:
+            return ready
+        progress = self._progress
+        return evaluate(
+            policy,
+            self.parts.eval_env,
+            seed=self.cfg.seed + 10_000 + self.eval_count,
+            module=self.algorithm.model,
+            on_episode=None if progress is None else lambda d: progress.eval_episodes(d, episodes),
+        )
 
     @staticmethod
     def _due(step: int, prev: int, interval: int) -> bool:

@@ -9,6 +9,7 @@ import json
 import math
 import os
 import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,23 +35,36 @@ def singles(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     return {seed: root / str(seed) for seed in SEEDS}
 
 
-@pytest.fixture(params=["exact", "lockstep"])
+@pytest.fixture(params=["exact", "lockstep", "fused"])
 def mode(request, monkeypatch) -> str:
-    """``exact``: the CPU default (per-agent iterations); ``lockstep``: the batched
-    collection forward (the CUDA default), forced on here."""
+    """``exact``: ``seeds_mode=exact`` (per-agent iterations); ``lockstep``: the same
+    with the batched collection forward (its CUDA default) forced on; ``fused``:
+    ``seeds_mode=fused`` (one batched network, advrun.seeds.fused)."""
     monkeypatch.setenv("ADVRUN_SEEDS_LOCKSTEP", "1" if request.param == "lockstep" else "0")
+    monkeypatch.setattr(sys.modules[__name__], "MODE", request.param)
     return request.param
 
 
+MODE = "exact"
+
 # Lockstep members equal their single runs within float noise: the batched value head
 # differs from the module's by ~1e-9 (advrun.seeds.lockstep), which 4 updates grow to
-# ~1e-7 in the weights; actions and episodes are the same.
-RTOL = {"exact": 0.0, "lockstep": 1e-4}
+# ~1e-7 in the weights; actions and episodes are the same. Fused members likewise
+# (batched kernels and weighted sums round differently: ~1e-8 after 10 CartPole
+# updates, advrun.seeds.fused).
+RTOL = {"exact": 0.0, "lockstep": 1e-4, "fused": 1e-4}
 
 
 def _batch(cli, tiny, batch_dir: Path, **changes: object) -> int:
     seeds = ",".join(str(s) for s in SEEDS)
-    argv = ["train", *tiny(**{**RUN, **changes}), f"seeds=[{seeds}]", f"hydra.run.dir={batch_dir}"]
+    how = "fused" if MODE == "fused" else "exact"
+    argv = [
+        "train",
+        *tiny(**{**RUN, **changes}),
+        f"seeds=[{seeds}]",
+        f"seeds_mode={how}",
+        f"hydra.run.dir={batch_dir}",
+    ]
     return exit_code(cli, argv)
 
 
@@ -128,7 +142,8 @@ def test_a_signal_stops_every_agent_resumably(cli, tiny, tmp_path: Path, monkeyp
     # exact: seed 1 had done its first update, seed 2 saw the signal in its first, seed
     # 3 had not started the round: each saved where it stood. lockstep: all three had
     # collected their first rollout, so each learns from it before it saves.
-    expected = {"exact": [128, 128, 0], "lockstep": [128, 128, 128]}[mode]
+    # fused: one update served all three, so each logs and saves it, then stops.
+    expected = {"exact": [128, 128, 0], "lockstep": [128, 128, 128], "fused": [128, 128, 128]}[mode]
     assert [summary(batch_dir / f"seed_{s}")["steps"] for s in SEEDS] == expected
     assert exit_code(cli, ["train", f"resume={batch_dir / 'seed_3'}"]) == 0
     assert summary(batch_dir / "seed_3")["steps"] == 512
@@ -148,6 +163,13 @@ def torch_single(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_torch_env_backend(cli, tiny, tmp_path: Path, torch_single: Path, mode) -> None:
     """The torch-native envs (env.backend=torch) batch the same way."""
-    argv = ["train", *tiny(**TORCH_ENVS), "seeds=[1,2]", f"hydra.run.dir={tmp_path / 'b'}"]
+    how = "fused" if mode == "fused" else "exact"
+    argv = [
+        "train",
+        *tiny(**TORCH_ENVS),
+        "seeds=[1,2]",
+        f"seeds_mode={how}",
+        f"hydra.run.dir={tmp_path / 'b'}",
+    ]
     assert exit_code(cli, argv) == 0
     assert member_vs_single(tmp_path / "b" / "seed_2", torch_single, RTOL[mode]) == []

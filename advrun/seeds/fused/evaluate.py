@@ -1,0 +1,68 @@
+"""Evaluate several agents at once: each plays one episode per sub-env of its own eval
+env, reset with the seed its single run would use, and one batched forward per step
+serves all of them (:class:`~advrun.seeds.fused.model.StackedActorCritic`). Each
+agent's loop is :func:`advrun.training.evaluate.evaluate`'s: undiscounted returns of
+the first episode per sub-env, stepping the agent's envs until all of them finished.
+An agent whose env fails gets the exception instead of its returns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from advrun.collect.adapters import EnvAdapter
+from advrun.seeds.fused.model import StackedActorCritic
+from advrun.training.evaluate import MAX_EVAL_STEPS
+
+__all__ = ["evaluate_stacked"]
+
+
+@torch.no_grad()
+def evaluate_stacked(
+    stack: StackedActorCritic,
+    envs: list[EnvAdapter],
+    seeds: list[int],
+    generators: list[torch.Generator],
+    deterministic: bool,
+) -> list[np.ndarray | BaseException]:
+    """Per agent of ``stack`` (in order): its returns ``[episodes]``, or its fault."""
+    k = len(envs)
+    results: list[np.ndarray | BaseException | None] = [None] * k
+    obs: list[torch.Tensor] = []
+    for i, (env, seed) in enumerate(zip(envs, seeds, strict=True)):
+        try:
+            obs.append(env.reset(seed))
+        except Exception as err:
+            results[i] = err
+            obs.append(torch.zeros((env.num_envs, *env.obs_shape), dtype=env.obs_dtype))
+    returns = [torch.zeros(e.num_envs, dtype=torch.float64, device=e.data_device) for e in envs]
+    finished = [torch.zeros(e.num_envs, dtype=torch.bool, device=e.data_device) for e in envs]
+    live = [i for i in range(k) if results[i] is None]
+    sub, sub_rows = stack, list(range(k))
+    device = stack.params["policy_head.weight"].device
+    for _ in range(MAX_EVAL_STEPS):
+        if not live:
+            break
+        if live != sub_rows:  # only the agents still playing run the network
+            sub, sub_rows = stack.subset(live), list(live)
+        out = sub.policy(torch.stack([obs[i] for i in live]).to(device))
+        actions, _ = sub.sample(out, [generators[i] for i in live], deterministic)
+        for j, i in enumerate(list(live)):
+            try:
+                obs[i], reward, term, trunc = envs[i].step(actions[j])
+            except Exception as err:
+                results[i] = err
+                live.remove(i)
+                continue
+            returns[i] += torch.where(finished[i], 0.0, reward)
+            finished[i] |= term | trunc
+            if bool(finished[i].all()):
+                results[i] = returns[i].cpu().numpy()
+                live.remove(i)
+    for i in live:
+        results[i] = RuntimeError(
+            f"evaluation did not finish {envs[i].num_envs} episodes in {MAX_EVAL_STEPS} "
+            "steps; set env.max_episode_steps"
+        )
+    return [r for r in results if r is not None]
