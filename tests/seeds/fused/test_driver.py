@@ -1,0 +1,117 @@
+"""The fused batch end to end: ``seeds_mode=auto`` picks it for a supported config and
+falls back to the exact loop otherwise; a forced ``fused`` that cannot run exits 2
+naming ``seeds_mode``; a member does not depend on its companions; an agent whose env
+fails stops alone. (tests/seeds/test_driver.py runs the shared checks, member vs single
+run, divergence, resume and signals, in every mode.)"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from cli_exit import exit_code
+from seeds.identity import member_vs_single, summary
+
+from advrun.seeds.fused.collect import JoinedEnv
+from advrun.training.faults import NonFiniteEnvOutput
+
+RUN = {"total_steps": 512, "env__num_envs": 4, "eval__interval": 256}
+
+
+def _batch(cli, tiny, batch_dir: Path, seeds: str, *extra: str, **changes: object) -> int:
+    argv = [
+        "train",
+        *tiny(**{**RUN, **changes}),
+        f"seeds=[{seeds}]",
+        *extra,
+        f"hydra.run.dir={batch_dir}",
+    ]
+    return exit_code(cli, argv)
+
+
+def _mode(batch_dir: Path) -> str:
+    return json.loads((batch_dir / "batch.json").read_text())["mode"]
+
+
+def test_auto_picks_fused_where_supported_and_exact_elsewhere(cli, tiny, tmp_path: Path) -> None:
+    assert _batch(cli, tiny, tmp_path / "a", "1,2") == 0
+    assert _mode(tmp_path / "a") == "fused"
+    # A shared reward scaler is not supported yet: the exact loop trains it.
+    assert _batch(cli, tiny, tmp_path / "b", "1,2", "env.normalize_reward=true") == 0
+    assert _mode(tmp_path / "b") == "exact"
+    assert _batch(cli, tiny, tmp_path / "c", "1,2", "seeds_mode=exact") == 0
+    assert _mode(tmp_path / "c") == "exact"
+    # The member's own record reads like a single run's (no seeds_mode override).
+    overrides = (tmp_path / "c" / "seed_1" / ".hydra" / "overrides.yaml").read_text()
+    assert "seeds_mode" not in overrides and "seed=1" in overrides
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        (["env.normalize_reward=true"], "env.normalize_reward"),
+        (["algo.target_kl=0.02"], "algo.target_kl"),
+        (["algo=a2c"], "algo=a2c"),
+    ],
+)
+def test_forced_fused_refuses_what_it_cannot_train(
+    cli, tiny, tmp_path: Path, capsys, extra: list[str], named: str
+) -> None:
+    code = _batch(cli, tiny, tmp_path / "b", "1,2", "seeds_mode=fused", *extra)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "seeds_mode" in err and named in err and "seeds_mode=exact" in err
+    assert not (tmp_path / "b" / "seed_1").exists()
+
+
+def test_bad_mode_is_refused(cli, tiny, tmp_path: Path, capsys) -> None:
+    assert _batch(cli, tiny, tmp_path / "b", "1,2", "seeds_mode=fast") == 2
+    assert "seeds_mode" in capsys.readouterr().err
+
+
+def test_a_member_does_not_depend_on_its_companions(cli, tiny, tmp_path: Path) -> None:
+    """Seed 2 trained with seeds 1 and 3 equals seed 2 trained alone in a fused batch
+    (within float noise: slices of batched kernels at other batch sizes may take other
+    vectorised paths, ~1e-8 after an update)."""
+    assert _batch(cli, tiny, tmp_path / "three", "1,2,3", "seeds_mode=fused") == 0
+    assert _batch(cli, tiny, tmp_path / "one", "2", "seeds_mode=fused") == 0
+    assert member_vs_single(tmp_path / "three" / "seed_2", tmp_path / "one" / "seed_2", 1e-4) == []
+    assert member_vs_single(tmp_path / "three" / "seed_1", tmp_path / "one" / "seed_2", 1e-4) != []
+
+
+def test_an_agent_whose_env_fails_stops_alone(
+    cli, tiny, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """Seed 2's envs return a NaN observation on their 40th step: seed 2 stops there
+    (diverged, naming the env's output), seeds 1 and 3 train to the end."""
+    original = JoinedEnv.__init__
+    joined = []
+
+    def poisoned(self, parts) -> None:
+        original(self, parts)
+        joined.append(self)
+        if len(joined) > 1:  # re-joined without seed 2: nothing more to poison
+            return
+        bad = parts[1]
+        step, calls = bad.step, [0]
+
+        def step_nan(actions):
+            calls[0] += 1
+            if calls[0] == 40:
+                raise NonFiniteEnvOutput("observation[2]", math.nan, 0, 3)
+            return step(actions)
+
+        bad.step = step_nan
+
+    monkeypatch.setattr(JoinedEnv, "__init__", poisoned)
+    batch_dir = tmp_path / "b"
+    assert _batch(cli, tiny, batch_dir, "1,2,3", "seeds_mode=fused") == 3
+    assert "seed 2 diverged" in capsys.readouterr().err
+    bad = summary(batch_dir / "seed_2")
+    assert bad["status"] == "diverged" and "observation[2]" in bad["reason"]
+    assert bad["steps"] == 128  # its first update; the round with the NaN never counted
+    for seed in (1, 3):
+        assert summary(batch_dir / f"seed_{seed}")["status"] == "completed"
+        assert summary(batch_dir / f"seed_{seed}")["steps"] == 512
