@@ -57,6 +57,12 @@ def solved(root: Path) -> tuple[int, int]:
     return sum(r >= TARGET for r in returns), len(returns)
 
 
+def batch_record(batch_dir: Path) -> dict | None:
+    """The batch's ``batch.json`` (its mode and seconds per phase), if it wrote one."""
+    path = batch_dir / "batch.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
 def common(device: str, extra: list[str]) -> list[str]:
     args = ["env=cartpole", "progress=false", f"device={device}"]
     if device == "cuda":
@@ -138,6 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     if big_wall is not None and big_solved is not None:
         big = f"{big_solved[0]}/{big_solved[1]}"
         print(f"| (d) one process, seeds=[1..{args.big}] | {big_wall:.1f} | - | {big} |")
+    for key, label in (("a", "(a), last repeat"), ("d", "(d)")):
+        record = batch_record(out / (f"a{args.repeats - 1}" if key == "a" else "d"))
+        if record:
+            phases = ", ".join(f"{k} {v:.1f}" for k, v in record.get("profile", {}).items())
+            print(f"{label}: mode {record.get('mode', '?')}; seconds by phase: {phases}")
     if args.out is None:
         shutil.rmtree(out, ignore_errors=True)
     return 0

@@ -15,7 +15,8 @@ The members then equal single runs only within float noise for a few updates (te
 at 1e-4); over a long run the noise can grow into a different trajectory (8 CartPole
 seeds to 200k steps: 7 took the same path, seed 1 did not). So the CPU default
 keeps the per-agent iteration (:func:`advrun.seeds.driver.run_agents`, exact); this
-path is the default on CUDA, where one forward for K agents saves K kernel chains.
+path is the default of `seeds_mode=exact` on CUDA, where one forward for K agents saves K
+kernel chains (`seeds_mode=fused`, :mod:`advrun.seeds.fused`, batches the whole iteration).
 """
 
 from __future__ import annotations

@@ -17,6 +17,8 @@ round, and the driver stops that agent alone.
 
 from __future__ import annotations
 
+import time
+
 import torch
 from torch import Tensor
 
@@ -40,10 +42,12 @@ class JoinedEnv(EnvAdapter):
         self.obs_dtype, self.obs_shape = first.obs_dtype, first.obs_shape
         self.max_episode_steps = first.max_episode_steps
         self.faults: dict[int, BaseException] = {}
+        self.env_seconds = 0.0  # inside the agents' own env steps (the batch's profile)
 
     def step(self, actions: Tensor) -> Step:
         n = self.n
         outs: list[Step] = []
+        start = time.perf_counter()
         for k, part in enumerate(self.parts):
             if k not in self.faults:
                 try:
@@ -52,6 +56,7 @@ class JoinedEnv(EnvAdapter):
                 except Exception as err:  # this agent's alone (module docstring)
                     self.faults[k] = err
             outs.append(self._blank())
+        self.env_seconds += time.perf_counter() - start
         return tuple(torch.cat(x) for x in zip(*outs, strict=True))  # type: ignore[return-value]
 
     def _blank(self) -> Step:

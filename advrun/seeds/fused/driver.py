@@ -34,7 +34,7 @@ from advrun.algos.base import Iteration
 from advrun.algos.ppo import PPO
 from advrun.optim import make_optimizer
 from advrun.seeds.driver import COMPLETED, Agent, attempt
-from advrun.seeds.fused.collect import join, split, split_episodes
+from advrun.seeds.fused.collect import JoinedEnv, join, split, split_episodes
 from advrun.seeds.fused.evaluate import evaluate_stacked
 from advrun.seeds.fused.model import StackedActorCritic
 from advrun.seeds.fused.update import AgentMajor, fused_ppo_epochs, per_agent_normalize
@@ -120,7 +120,12 @@ class FusedBatch:
         profile["update"] = profile.get("update", 0.0) + now - clock
         clock = now
         self._write_back(builder.steps * self.collector.num_envs // len(agents))
-        self._evaluate_if_due(builder.steps * algorithm.collector.num_envs)
+        joined = self.collector.env
+        assert isinstance(joined, JoinedEnv)
+        key = "env steps (collect)"
+        profile[key] = profile.get(key, 0.0) + joined.env_seconds
+        joined.env_seconds = 0.0
+        self._evaluate_if_due(builder.steps * algorithm.collector.num_envs, profile)
         profile["eval"] = profile.get("eval", 0.0) + time.perf_counter() - clock
         clock = time.perf_counter()
         steps = builder.steps * algorithm.collector.num_envs
@@ -256,7 +261,7 @@ class FusedBatch:
                         key: _row(v, k) for key, v in state.items()
                     }
 
-    def _evaluate_if_due(self, steps: int) -> None:
+    def _evaluate_if_due(self, steps: int, profile: dict[str, float]) -> None:
         """Evaluate every agent now when its ``after_iterate`` (or ``end``) will: the
         returns wait in ``trainer.eval_results`` (all agents share the step count)."""
         lead = self.agents[0].trainer
@@ -272,6 +277,7 @@ class FusedBatch:
             [t.cfg.seed + 10_000 + t.eval_count for t in trainers],
             self.generators,
             lead.cfg.eval.deterministic,
+            profile,
         )
         share = (time.perf_counter() - start) / len(trainers)
         for t, result in zip(trainers, results, strict=True):

@@ -8,6 +8,8 @@ An agent whose env fails gets the exception instead of its returns.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import torch
 
@@ -25,8 +27,10 @@ def evaluate_stacked(
     seeds: list[int],
     generators: list[torch.Generator],
     deterministic: bool,
+    timing: dict[str, float] | None = None,
 ) -> list[np.ndarray | BaseException]:
-    """Per agent of ``stack`` (in order): its returns ``[episodes]``, or its fault."""
+    """Per agent of ``stack`` (in order): its returns ``[episodes]``, or its fault.
+    ``timing["env steps (eval)"]`` accumulates the seconds spent in the envs' steps."""
     k = len(envs)
     results: list[np.ndarray | BaseException | None] = [None] * k
     obs: list[torch.Tensor] = []
@@ -48,6 +52,7 @@ def evaluate_stacked(
             sub, sub_rows = stack.subset(live), list(live)
         out = sub.policy(torch.stack([obs[i] for i in live]).to(device))
         actions, _ = sub.sample(out, [generators[i] for i in live], deterministic)
+        clock = time.perf_counter()
         for j, i in enumerate(list(live)):
             try:
                 obs[i], reward, term, trunc = envs[i].step(actions[j])
@@ -60,6 +65,9 @@ def evaluate_stacked(
             if bool(finished[i].all()):
                 results[i] = returns[i].cpu().numpy()
                 live.remove(i)
+        if timing is not None:
+            key = "env steps (eval)"
+            timing[key] = timing.get(key, 0.0) + time.perf_counter() - clock
     for i in live:
         results[i] = RuntimeError(
             f"evaluation did not finish {envs[i].num_envs} episodes in {MAX_EVAL_STEPS} "
