@@ -115,3 +115,20 @@ def test_an_agent_whose_env_fails_stops_alone(
     for seed in (1, 3):
         assert summary(batch_dir / f"seed_{seed}")["status"] == "completed"
         assert summary(batch_dir / f"seed_{seed}")["steps"] == 512
+
+
+def test_a_fused_member_resumes_and_evaluates_as_a_single_run(cli, tiny, tmp_path: Path) -> None:
+    """The member's last.pt holds its own weights, optimizer moments (its rows of the
+    stacked state), envs and generators, in the single run's format."""
+    batch_dir = tmp_path / "b"
+    assert _batch(cli, tiny, batch_dir, "1,2", "seeds_mode=fused") == 0
+    member = batch_dir / "seed_2"
+    assert exit_code(cli, ["train", f"resume={member}", "total_steps=768"]) == 0
+    data = summary(member)
+    assert (data["status"], data["steps"], data["seed"], data["exact_resume"]) == (
+        "completed",
+        768,
+        2,
+        True,
+    )
+    assert exit_code(cli, ["eval", f"run={member}", "episodes=2"]) == 0
