@@ -64,6 +64,12 @@ def _fused(mode: str, cfg: TrainConfig, agents: list[Any]) -> bool:
 
     why = unsupported(cfg) or model_unsupported(agents[0].trainer.algorithm.model)
     if why is None:
+        log.info(
+            "seeds_mode=%s: fused, one batched network for %d agents (each equals its "
+            "single run within float noise; seeds_mode=exact is bit-identical, slower)",
+            mode,
+            len(agents),
+        )
         return True
     if mode == "fused":
         raise ConfigError(
