@@ -7,16 +7,16 @@ evaluations share one batched forward per step (:mod:`.driver`). Per env step an
 minibatch the Python overhead is paid once for all agents instead of K times.
 
 **What is exact, what is not.** Each agent keeps its own seeded envs, initial weights,
-sampling stream and minibatch generator, and no agent's numbers enter another's
-computation, so agent i of a fused batch is the same run whatever the other seeds are:
-the same arithmetic on the same shapes (``tests/seeds/fused/test_independent.py``
-checks a member against a batch of that seed alone, bit for bit on CPU). It is *not*
-bit-identical to the single run of its seed: batched matmuls round differently from one
-module's (~1e-7 relative), and the minibatches are cut over all of a rollout's rows
-with the NEXT_STEP dummy rows weighted 0 instead of over the valid rows only
-(:mod:`.update`); the first rollout's actions and the first update agree within float
-noise (tested), later ones drift like any two float orders. ``seeds_mode=exact`` runs
-each agent's own iteration in turn (bit-identical to the single runs, slower).
+sampling stream (a generator holding the global torch state its single run would sample
+from), minibatch generator and optimizer rows; its minibatches are its single run's cuts
+of its valid rows, and no agent's numbers enter another's loss. So a member takes its
+single run's steps up to float rounding: batched matmuls, weighted sums over padded
+minibatches and vectorised kernels over K-row tensors round differently from one
+module's (weights within ~1e-7 after 10 CartPole updates; tests/seeds/test_driver.py
+compares members with single runs and tests/seeds/fused/test_driver.py a member with
+the same seed trained alone, each within 1e-4). Over a long run that noise can grow into
+a different trajectory, as on another BLAS. ``seeds_mode=exact`` runs each agent's own
+iteration in turn instead (bit-identical to the single runs on CPU, slower).
 
 :func:`unsupported` names what the fused path does not cover; ``seeds_mode=auto`` then
 falls back to the exact path.
@@ -41,7 +41,6 @@ def unsupported(cfg: TrainConfig) -> str | None:
         (bool(entry.trait("grouped")), f"advantage={cfg.advantage.name} (group rollouts)"),
         (bool(getattr(cfg.algo, "recompute_advantages", False)), "algo.recompute_advantages=true"),
         (getattr(cfg.algo, "target_kl", None) is not None, "algo.target_kl (early epoch stop)"),
-        (bool(cfg.env.normalize_reward), "env.normalize_reward=true (a shared reward scaler)"),
         (cfg.compile not in (None, False, "false"), f"compile={cfg.compile}"),
         (cfg.init.lr_scale != 1.0, "init.lr_scale (two parameter groups)"),
         (bool(cfg.init.freeze), "init.freeze (frozen parameters)"),

@@ -24,6 +24,7 @@ from torch import Tensor
 
 from advrun.collect.adapters import EnvAdapter, Step
 from advrun.collect.collector import Collector, EpisodeStats, RolloutBuilder, finished_episodes
+from advrun.collect.reward_scale import RewardScaler
 
 __all__ = ["JoinedEnv", "join", "split", "split_episodes"]
 
@@ -80,13 +81,38 @@ class JoinedEnv(EnvAdapter):
         pass
 
 
+class JoinedScaler:
+    """The agents' own reward scalers (:class:`~advrun.collect.reward_scale.RewardScaler`:
+    a running return per env and one variance per agent) over the joined columns: each
+    sees exactly its single run's inputs and keeps its own statistics."""
+
+    def __init__(self, scalers: list[RewardScaler], n: int) -> None:
+        self.scalers, self.n = scalers, n
+
+    def __call__(self, reward: Tensor, ended: Tensor, valid: Tensor) -> Tensor:
+        n = self.n
+        return torch.cat(
+            [
+                s(
+                    reward[k * n : (k + 1) * n],
+                    ended[k * n : (k + 1) * n],
+                    valid[k * n : (k + 1) * n],
+                )
+                for k, s in enumerate(self.scalers)
+            ]
+        )
+
+
 def join(collectors: list[Collector]) -> Collector:
     """One collector over every agent's envs, continuing from their carried state."""
     joined = Collector.__new__(Collector)
     first = collectors[0]
     joined.env = JoinedEnv([c.env for c in collectors])
     joined.device = first.device
-    joined.reward_scaler = None
+    scalers = [c.reward_scaler for c in collectors]
+    joined.reward_scaler = (
+        JoinedScaler(scalers, first.num_envs) if all(s is not None for s in scalers) else None  # type: ignore[arg-type]
+    )
     joined.num_envs = joined.env.num_envs
     for name in ("next_obs", "autoreset", "starts", "ep_return", "ep_length"):
         setattr(joined, name, torch.cat([getattr(c, name) for c in collectors]))

@@ -38,8 +38,8 @@ def _mode(batch_dir: Path) -> str:
 def test_auto_picks_fused_where_supported_and_exact_elsewhere(cli, tiny, tmp_path: Path) -> None:
     assert _batch(cli, tiny, tmp_path / "a", "1,2") == 0
     assert _mode(tmp_path / "a") == "fused"
-    # A shared reward scaler is not supported yet: the exact loop trains it.
-    assert _batch(cli, tiny, tmp_path / "b", "1,2", "env.normalize_reward=true") == 0
+    # target_kl (an early epoch stop per agent) is not supported yet: the exact loop.
+    assert _batch(cli, tiny, tmp_path / "b", "1,2", "algo.target_kl=0.02") == 0
     assert _mode(tmp_path / "b") == "exact"
     assert _batch(cli, tiny, tmp_path / "c", "1,2", "seeds_mode=exact") == 0
     assert _mode(tmp_path / "c") == "exact"
@@ -51,7 +51,7 @@ def test_auto_picks_fused_where_supported_and_exact_elsewhere(cli, tiny, tmp_pat
 @pytest.mark.parametrize(
     ("extra", "named"),
     [
-        (["env.normalize_reward=true"], "env.normalize_reward"),
+        (["algo.recompute_advantages=true"], "algo.recompute_advantages"),
         (["algo.target_kl=0.02"], "algo.target_kl"),
         (["algo=a2c"], "algo=a2c"),
     ],
@@ -132,3 +132,33 @@ def test_a_fused_member_resumes_and_evaluates_as_a_single_run(cli, tiny, tmp_pat
         True,
     )
     assert exit_code(cli, ["eval", f"run={member}", "episodes=2"]) == 0
+
+
+def test_reward_scaling_and_obs_normalisation_stay_per_agent(cli, tiny, tmp_path: Path) -> None:
+    """Each agent's own reward scaler and observation statistics, as in its single run
+    (Pendulum: Box actions, the tuned file's settings)."""
+    pendulum = {"env.normalize_reward": "true", "network.normalize_obs": "true"}
+    args = [f"{k}={v}" for k, v in pendulum.items()]
+    single = tmp_path / "single"
+    assert (
+        exit_code(
+            cli,
+            [
+                "train",
+                *tiny(**RUN),
+                "env=pendulum",
+                "~tuned",
+                *args,
+                "seed=2",
+                f"hydra.run.dir={single}",
+            ],
+        )
+        == 0
+    )
+    batch_dir = tmp_path / "b"
+    assert (
+        _batch(cli, tiny, batch_dir, "1,2", "env=pendulum", "~tuned", "seeds_mode=fused", *args)
+        == 0
+    )
+    assert _mode(batch_dir) == "fused"
+    assert member_vs_single(batch_dir / "seed_2", single, 1e-4) == []
