@@ -50,7 +50,9 @@ def _generator(agent: Agent, device: torch.device) -> torch.Generator:
     its single run would sample from (CPU, or its CUDA device's)."""
     if device.type == "cuda":
         gen = torch.Generator(device=device)
-        gen.set_state(agent.rng["cuda"][device.index or 0])
+        states = agent.rng.get("cuda")
+        # Saved once CUDA is initialised (the model is on the device by now).
+        gen.set_state(states[device.index or 0] if states else torch.cuda.get_rng_state(device))
     else:
         gen = torch.Generator()
         gen.set_state(agent.rng["torch"])
@@ -59,7 +61,8 @@ def _generator(agent: Agent, device: torch.device) -> torch.Generator:
 
 def _store_generator(agent: Agent, gen: torch.Generator, device: torch.device) -> None:
     if device.type == "cuda":
-        agent.rng["cuda"][device.index or 0] = gen.get_state()
+        if "cuda" in agent.rng:
+            agent.rng["cuda"][device.index or 0] = gen.get_state()
     else:
         agent.rng["torch"] = gen.get_state()
 
