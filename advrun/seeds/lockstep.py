@@ -100,7 +100,7 @@ def lockstep_round(agents: list[Agent], signals: StopSignals, profile: dict[str,
     :class:`~advrun.seeds.driver.BatchInterrupted`."""
     running = [a for a in agents if a.running]
     if signals.received is not None:
-        _interrupt(running, signals)
+        interrupt_running(running, signals)
     clock = time.perf_counter()
     jobs = [
         j for j in (attempt(a, lambda a=a, k=k: _begin(a, k)) for k, a in enumerate(running)) if j
@@ -142,11 +142,11 @@ def lockstep_round(agents: list[Agent], signals: StopSignals, profile: dict[str,
         # Those that learned before the signal arrived save now, after their update.
         still = [a for a in running if a.running]
         if still:
-            _interrupt(still, signals)
+            interrupt_running(still, signals)
         raise BatchInterrupted(stopped.exit_code - 128, stopped.saved)
 
 
-def _interrupt(running: list[Agent], signals: StopSignals) -> None:
+def interrupt_running(running: list[Agent], signals: StopSignals) -> None:
     """Every running agent saves and says interrupted (as its single run's loop would
     at the start of an iteration); then the batch stops."""
     first: Interrupted | None = None

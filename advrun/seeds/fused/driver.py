@@ -32,12 +32,14 @@ from torch import Tensor
 from advrun.advantages import EstimatorInputs
 from advrun.algos.base import Iteration
 from advrun.algos.ppo import PPO
+from advrun.collect.collector import EpisodeStats, Rollout, RolloutBuilder
 from advrun.optim import make_optimizer
 from advrun.seeds.driver import COMPLETED, Agent, attempt
 from advrun.seeds.fused.collect import JoinedEnv, join, split, split_episodes
 from advrun.seeds.fused.evaluate import evaluate_stacked
 from advrun.seeds.fused.model import StackedActorCritic
 from advrun.seeds.fused.update import AgentMajor, fused_ppo_epochs, per_agent_normalize
+from advrun.seeds.lockstep import interrupt_running
 from advrun.training.faults import NonFiniteEnvOutput
 from advrun.training.signals import StopSignals
 from advrun.training.trainer import Interrupted
@@ -100,9 +102,7 @@ class FusedBatch:
         agents = self.agents
         trainers = [a.trainer for a in agents]
         if signals.received is not None:
-            from advrun.seeds.lockstep import _interrupt
-
-            _interrupt(agents, signals)
+            interrupt_running(agents, signals)
         clock = time.perf_counter()
         lead = trainers[0]
         algorithm = lead.algorithm
@@ -114,11 +114,11 @@ class FusedBatch:
             lr = t.algorithm.set_learning_rate(progress)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        builder, episodes = self._collect(rows)
+        builder, rollout, episodes = self._collect(rows)
         now = time.perf_counter()
         profile["collect"] = profile.get("collect", 0.0) + now - clock
         clock = now
-        metrics = self._learn(builder, progress)
+        metrics = self._learn(rollout, progress)
         now = time.perf_counter()
         profile["update"] = profile.get("update", 0.0) + now - clock
         clock = now
@@ -128,12 +128,13 @@ class FusedBatch:
         key = "env steps (collect)"
         profile[key] = profile.get(key, 0.0) + joined.env_seconds
         joined.env_seconds = 0.0
+        clock = time.perf_counter()
         self._evaluate_if_due(builder.steps * algorithm.collector.num_envs, profile)
         profile["eval"] = profile.get("eval", 0.0) + time.perf_counter() - clock
         clock = time.perf_counter()
         steps = builder.steps * algorithm.collector.num_envs
         stopped: Interrupted | None = None
-        faults = self.collector.env.faults  # type: ignore[attr-defined]
+        faults = joined.faults
         for k, agent in enumerate(agents):
             _store_generator(agent, self.generators[k], self.device)
             it = Iteration(steps, metrics[k], episodes[k])
@@ -147,9 +148,7 @@ class FusedBatch:
         if stopped is not None:
             still = [a for a in agents if a.running]
             if still:
-                from advrun.seeds.lockstep import _interrupt
-
-                _interrupt(still, signals)
+                interrupt_running(still, signals)
             raise stopped
         self._drop_stopped()
 
@@ -167,7 +166,7 @@ class FusedBatch:
             agent.status = COMPLETED
 
     @torch.no_grad()
-    def _collect(self, rows: int) -> tuple[Any, list[Any]]:
+    def _collect(self, rows: int) -> tuple[RolloutBuilder, Rollout, list[EpisodeStats]]:
         c, k = self.collector, len(self.agents)
         carry_r, carry_l = c.ep_return.clone(), c.ep_length.clone()
         builder = c.start(rows)
@@ -179,11 +178,10 @@ class FusedBatch:
                 action.reshape(-1, *action.shape[2:]),
                 {"log_probs": log_prob.reshape(-1), "values": values.reshape(-1)},
             )
-        builder.rollout = builder.finish()
-        return builder, split_episodes(builder, builder.rollout.valid, carry_r, carry_l, k)
+        rollout = builder.finish()
+        return builder, rollout, split_episodes(builder, rollout.valid, carry_r, carry_l, k)
 
-    def _learn(self, builder: Any, progress: float) -> list[dict[str, float]]:
-        rollout = builder.rollout
+    def _learn(self, rollout: Rollout, progress: float) -> list[dict[str, float]]:
         k = len(self.agents)
         algorithm = self.agents[0].trainer.algorithm
         assert isinstance(algorithm, PPO)
