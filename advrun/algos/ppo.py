@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -176,6 +176,21 @@ class PPO(OnPolicyAlgorithm):
         cfg = self.config
         return anneal(progress, start=cfg.clip_coef, schedule=cfg.clip_schedule)
 
+    def epoch_settings(self, clip: float) -> dict[str, Any]:
+        """The keyword arguments of the clipped-surrogate epochs that come from the
+        config (with ``clip``, the annealed clip range): :func:`ppo_epochs` takes them,
+        and so does the seeds batch's ``fused_ppo_epochs`` (advrun.seeds.fused)."""
+        cfg = self.config
+        return {
+            "epochs": cfg.epochs,
+            "minibatches": cfg.minibatches,
+            "clip_coef": clip,
+            "value_coef": cfg.value_coef,
+            "entropy_coef": cfg.entropy_coef,
+            "value_clip": cfg.value_clip,
+            "max_grad_norm": self.optim_config.max_grad_norm,
+        }
+
     def update(
         self, rollout: Rollout, batch: Batch | SequenceBatch, progress: float
     ) -> dict[str, float]:
@@ -190,14 +205,8 @@ class PPO(OnPolicyAlgorithm):
             self.model,
             self.optimizer,
             batch_for_epoch,
-            epochs=cfg.epochs,
-            minibatches=cfg.minibatches,
-            clip_coef=clip,
-            value_coef=cfg.value_coef,
-            entropy_coef=cfg.entropy_coef,
-            value_clip=cfg.value_clip,
+            **self.epoch_settings(clip),
             target_kl=cfg.target_kl,
-            max_grad_norm=self.optim_config.max_grad_norm,
             generator=self.generator,
         )
         if cfg.clip_schedule != "constant":

@@ -122,17 +122,18 @@ class FusedBatch:
         now = time.perf_counter()
         profile["update"] = profile.get("update", 0.0) + now - clock
         clock = now
-        self._write_back(builder.steps * self.collector.num_envs // len(agents))
+        # Env steps each agent took this round (its N envs x the rollout's rows).
+        steps = builder.steps * algorithm.collector.num_envs
+        self._write_back(steps)
         joined = self.collector.env
         assert isinstance(joined, JoinedEnv)
         key = "env steps (collect)"
         profile[key] = profile.get(key, 0.0) + joined.env_seconds
         joined.env_seconds = 0.0
         clock = time.perf_counter()
-        self._evaluate_if_due(builder.steps * algorithm.collector.num_envs, profile)
+        self._evaluate_if_due(steps, profile)
         profile["eval"] = profile.get("eval", 0.0) + time.perf_counter() - clock
         clock = time.perf_counter()
-        steps = builder.steps * algorithm.collector.num_envs
         stopped: Interrupted | None = None
         faults = joined.faults
         for k, agent in enumerate(agents):
@@ -219,13 +220,7 @@ class FusedBatch:
             self.optimizer,
             data,
             [a.trainer.algorithm.generator for a in self.agents],
-            epochs=cfg.epochs,
-            minibatches=cfg.minibatches,
-            clip_coef=clip,
-            value_coef=cfg.value_coef,
-            entropy_coef=cfg.entropy_coef,
-            value_clip=cfg.value_clip,
-            max_grad_norm=algorithm.optim_config.max_grad_norm,
+            **algorithm.epoch_settings(clip),
         )
         # The running observation statistics, after the update (as the single run).
         for i, agent in enumerate(self.agents):
