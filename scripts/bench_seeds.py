@@ -144,8 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     if big_wall is not None and big_solved is not None:
         big = f"{big_solved[0]}/{big_solved[1]}"
         print(f"| (d) one process, seeds=[1..{args.big}] | {big_wall:.1f} | - | {big} |")
-    for key, label in (("a", "(a), last repeat"), ("d", "(d)")):
-        record = batch_record(out / (f"a{args.repeats - 1}" if key == "a" else "d"))
+    for label, where in (("(a), last repeat", out / f"a{args.repeats - 1}"), ("(d)", out / "d")):
+        record = batch_record(where)
         if record:
             phases = ", ".join(f"{k} {v:.1f}" for k, v in record.get("profile", {}).items())
             print(f"{label}: mode {record.get('mode', '?')}; seconds by phase: {phases}")

@@ -106,8 +106,14 @@ def check_seeds_mode(c: TrainConfig) -> None:
         )
     why = unsupported(c) if c.seeds_mode == "fused" else None
     if why is not None:
-        raise ConfigError(
-            "seeds_mode",
-            f"seeds_mode=fused does not support {why} yet.",
-            "use seeds_mode=exact (each agent's own iteration) or seeds_mode=auto.",
-        )
+        raise fused_refused(why)
+
+
+def fused_refused(why: str) -> ConfigError:
+    """The error for ``seeds_mode=fused`` with something it does not train (``why``):
+    from the config here, or from the network the builder chose (advrun.seeds.command)."""
+    return ConfigError(
+        "seeds_mode",
+        f"seeds_mode=fused does not support {why} yet.",
+        "use seeds_mode=exact (each agent's own iteration) or seeds_mode=auto.",
+    )

@@ -58,7 +58,7 @@ def _fused(mode: str, cfg: TrainConfig, agents: list[Any]) -> bool:
     checked before)."""
     if mode == "exact":
         return False
-    from advrun.config.errors import ConfigError
+    from advrun.config.seeds import fused_refused
     from advrun.seeds.fused import unsupported
     from advrun.seeds.fused.model import unsupported as model_unsupported
 
@@ -72,11 +72,7 @@ def _fused(mode: str, cfg: TrainConfig, agents: list[Any]) -> bool:
         )
         return True
     if mode == "fused":
-        raise ConfigError(
-            "seeds_mode",
-            f"seeds_mode=fused does not support {why} yet.",
-            "use seeds_mode=exact (each agent's own iteration) or seeds_mode=auto.",
-        )
+        raise fused_refused(why)
     log.info(
         "seeds_mode=auto: each agent's own iteration (the fused batch does not support %s)", why
     )
