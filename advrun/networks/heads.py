@@ -78,7 +78,8 @@ def categorical_log_prob_entropy(logits: Tensor, actions: Tensor) -> tuple[Tenso
     with probability exactly 0 contributes 0 instead of ``0 * -inf = nan``.
     """
     log_probs = torch.log_softmax(logits, dim=-1)
-    idx = actions.reshape(-1, 1).long()
+    # Any leading dims (the seeds batch stacks agents in front: logits [K, B, n]).
+    idx = actions.reshape(*logits.shape[:-1], 1).long()
     log_prob = log_probs.gather(-1, idx).squeeze(-1)
     safe = log_probs.clamp(min=torch.finfo(log_probs.dtype).min)
     entropy = -(safe.exp() * safe).sum(dim=-1)

@@ -27,7 +27,11 @@ import torch
 from torch import Tensor, nn
 
 from advrun.networks.actor_critic import ActorCritic
-from advrun.networks.heads import HALF_LOG_2PI
+from advrun.networks.heads import (
+    HALF_LOG_2PI,
+    categorical_log_prob_entropy,
+    gaussian_log_prob,
+)
 from advrun.networks.mlp import MLP
 
 __all__ = ["StackedActorCritic", "clip_per_agent", "unsupported"]
@@ -184,15 +188,10 @@ class StackedActorCritic:
         :mod:`advrun.networks.heads`, with the agent dim in front)."""
         if self.continuous:
             log_std = self.params["log_std"].unsqueeze(1)  # [K, 1, A]
-            z = (actions.to(out.dtype).reshape(out.shape) - out) * torch.exp(-log_std)
-            const = (log_std + HALF_LOG_2PI).sum(-1)
-            log_prob = -0.5 * z.square().sum(-1) - const
+            log_prob = gaussian_log_prob(out, log_std, actions.to(out.dtype).reshape(out.shape))
             entropy = (log_std + (0.5 + HALF_LOG_2PI)).sum(-1).expand_as(log_prob)
             return log_prob, entropy
-        log_probs = torch.log_softmax(out, dim=-1)
-        log_prob = log_probs.gather(-1, actions.reshape(*out.shape[:2], 1).long()).squeeze(-1)
-        safe = log_probs.clamp(min=torch.finfo(log_probs.dtype).min)
-        return log_prob, -(safe.exp() * safe).sum(-1)
+        return categorical_log_prob_entropy(out, actions)
 
     def sample(
         self, out: Tensor, generators: list[torch.Generator], deterministic: bool = False
