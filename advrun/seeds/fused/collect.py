@@ -28,6 +28,9 @@ from advrun.collect.reward_scale import RewardScaler
 
 __all__ = ["JoinedEnv", "join", "split", "split_episodes"]
 
+# A collector's per-env state carried from one rollout to the next ([N, ...] each).
+CARRIED = ("next_obs", "autoreset", "starts", "ep_return", "ep_length")
+
 
 class JoinedEnv(EnvAdapter):
     """K adapters of ``n`` envs each as one of ``K * n`` (module docstring)."""
@@ -114,7 +117,7 @@ def join(collectors: list[Collector]) -> Collector:
         JoinedScaler(scalers, first.num_envs) if all(s is not None for s in scalers) else None  # type: ignore[arg-type]
     )
     joined.num_envs = joined.env.num_envs
-    for name in ("next_obs", "autoreset", "starts", "ep_return", "ep_length"):
+    for name in CARRIED:
         setattr(joined, name, torch.cat([getattr(c, name) for c in collectors]))
     return joined
 
@@ -124,7 +127,7 @@ def split(joined: Collector, collectors: list[Collector]) -> None:
     n = collectors[0].num_envs
     for k, c in enumerate(collectors):
         cols = slice(k * n, (k + 1) * n)
-        for name in ("next_obs", "autoreset", "starts", "ep_return", "ep_length"):
+        for name in CARRIED:
             setattr(c, name, getattr(joined, name)[cols].clone())
 
 
