@@ -265,7 +265,7 @@ class OnPolicyAlgorithm(Algorithm):
     def act(self, obs: Tensor, deterministic: bool = True) -> Tensor:
         if self.recurrent:
             raise TypeError("a recurrent policy acts with its state: use eval_policy()")
-        return self.model.act(obs, deterministic=deterministic)[0]
+        return model_policy(self.model, deterministic)(obs)
 
     def eval_policy(self, deterministic: bool = True) -> Callable[[Tensor], Tensor]:
         """A fresh evaluation policy; a recurrent one carries its own state from a zero

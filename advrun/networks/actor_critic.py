@@ -187,6 +187,16 @@ class ActorCritic(nn.Module):
         action, log_prob = self.sample(out, deterministic)
         return action, log_prob, value
 
+    def policy_action(self, obs: Tensor, deterministic: bool = True) -> Tensor:
+        """Actions only, for evaluation and deployment: the actor path alone (a separate
+        critic is not run, no log-probability is formed), so a greedy step costs about
+        half of :meth:`act`. Same actions as ``act(obs, deterministic)[0]``."""
+        x = self._prep(obs)
+        out = self.policy_head(self.trunk(x) if self.shared else self.actor_trunk(x))
+        if deterministic:
+            return self.deterministic_action(out)
+        return self.sample(out)[0]
+
     def sample(self, out: Tensor, deterministic: bool = False) -> tuple[Tensor, Tensor]:
         """``(action, log_prob [B])`` from the policy head's output ``out``: ``[B]`` int64
         (discrete), ``[B, d]`` int64 (multi_discrete), ``[B, n]`` float 0/1

@@ -52,6 +52,9 @@ def model_policy(model: nn.Module, deterministic: bool = True) -> Callable[[Tens
 
     if isinstance(model, QNetwork):  # value-based: always greedy
         return model.act
+    policy_action = getattr(model, "policy_action", None)
+    if policy_action is not None:  # the actor alone (ActorCritic)
+        return lambda obs: policy_action(obs, deterministic)
     return lambda obs: model.act(obs, deterministic=deterministic)[0]  # type: ignore[operator]
 
 

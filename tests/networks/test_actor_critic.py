@@ -124,6 +124,27 @@ def test_evaluate_reproduces_act_log_prob(continuous: bool, deterministic: bool)
     torch.testing.assert_close(net.value(obs), value)
 
 
+@pytest.mark.parametrize("continuous", [False, True])
+@pytest.mark.parametrize("deterministic", [False, True])
+@pytest.mark.parametrize("shared", [False, True])
+def test_policy_action_is_acts_action_without_the_critic(
+    continuous: bool, deterministic: bool, shared: bool
+) -> None:
+    """Evaluation's actor-only path picks act()'s actions (the same draws from the same
+    generator state when sampling) and never runs a separate critic."""
+    net = make(CONT_OBS, CONT_ACT, shared=shared) if continuous else make(shared=shared)
+    obs = torch.randn(16, net.obs_dim)
+    torch.manual_seed(3)
+    expected = net.act(obs, deterministic=deterministic)[0]
+    calls = []
+    if not shared:
+        net.critic_trunk.register_forward_hook(lambda *_: calls.append(1))
+    net.value_head.register_forward_hook(lambda *_: calls.append(1))
+    torch.manual_seed(3)
+    assert torch.equal(net.policy_action(obs, deterministic), expected)
+    assert calls == []
+
+
 def test_deterministic_discrete_is_argmax() -> None:
     net = make(orthogonal_init=False)
     obs = torch.randn(64, 4)
