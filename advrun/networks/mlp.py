@@ -7,12 +7,13 @@ from collections.abc import Sequence
 
 from torch import nn
 
+from advrun.networks.activations import Tanh
 from advrun.registry import Registry
 
 ACTIVATIONS: Registry[type[nn.Module]] = Registry("activation", "network.activation")
 """Activation names (``network.activation``) and their modules."""
 for _name_, _cls_, _what_ in (
-    ("tanh", nn.Tanh, "tanh (the PPO default)"),
+    ("tanh", Tanh, "tanh (the PPO default)"),
     ("relu", nn.ReLU, "ReLU"),
     ("elu", nn.ELU, "ELU"),
     ("gelu", nn.GELU, "GELU"),
