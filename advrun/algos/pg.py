@@ -12,7 +12,7 @@ Kool et al. 2019); A2C is defined by its critic and refuses them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -96,16 +96,18 @@ class A2CConfig(OnPolicyConfig):
 class PolicyGradient(OnPolicyAlgorithm):
     """REINFORCE and A2C (module docstring)."""
 
+    def step_settings(self) -> dict[str, Any]:
+        """The config-derived arguments of the one-step update: :func:`update_pg` takes
+        them, and so does the seeds batch's ``fused_pg_step`` (advrun.seeds.fused)."""
+        cfg = self.config
+        return {
+            "value_coef": cfg.value_coef,
+            "entropy_coef": cfg.entropy_coef,
+            "value_clip": cfg.value_clip,
+            "max_grad_norm": self.optim_config.max_grad_norm,
+        }
+
     def update(
         self, rollout: Rollout, batch: Batch | SequenceBatch, progress: float
     ) -> dict[str, float]:
-        cfg = self.config
-        return update_pg(
-            self.model,
-            self.optimizer,
-            batch,
-            value_coef=cfg.value_coef,
-            entropy_coef=cfg.entropy_coef,
-            value_clip=cfg.value_clip,
-            max_grad_norm=self.optim_config.max_grad_norm,
-        )
+        return update_pg(self.model, self.optimizer, batch, **self.step_settings())

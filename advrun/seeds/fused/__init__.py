@@ -26,7 +26,10 @@ from __future__ import annotations
 
 from advrun.config.schema import TrainConfig
 
-__all__ = ["unsupported"]
+__all__ = ["FUSED_ALGOS", "unsupported"]
+
+FUSED_ALGOS = ("ppo", "a2c", "reinforce")
+"""The algorithms whose update the batch runs fused (:mod:`.update`)."""
 
 
 def unsupported(cfg: TrainConfig) -> str | None:
@@ -35,7 +38,10 @@ def unsupported(cfg: TrainConfig) -> str | None:
 
     entry = ESTIMATORS.get(cfg.advantage.name)
     checks = [
-        (cfg.algo.name != "ppo", f"algo={cfg.algo.name} (the fused batch trains PPO)"),
+        (
+            cfg.algo.name not in FUSED_ALGOS,
+            f"algo={cfg.algo.name} (the fused batch trains {', '.join(FUSED_ALGOS)})",
+        ),
         (bool(cfg.network.recurrent), "a recurrent network"),
         (bool(entry.trait("off_policy")), f"advantage={cfg.advantage.name} (importance ratios)"),
         (bool(entry.trait("grouped")), f"advantage={cfg.advantage.name} (group rollouts)"),

@@ -1,5 +1,5 @@
-"""The fused batch: K PPO agents as one batched network, one joined collector and one
-optimizer over stacked parameters, each agent still a whole
+"""The fused batch: K PPO, A2C or REINFORCE agents as one batched network, one joined
+collector and one optimizer over stacked parameters, each agent still a whole
 :class:`~advrun.training.trainer.Trainer` for everything around the arithmetic (its run
 dir, checkpoints, TensorBoard, evaluation bookkeeping, early stopping, summary).
 
@@ -9,7 +9,8 @@ One round = one iteration of every running agent:
 2. collect ``[T, K * N]`` with one batched forward per row (:mod:`.collect`), each agent
    sampling from its own torch generator (its single run's global stream);
 3. estimate on the joined columns (an estimator is a pure function per column), then
-   :func:`~.update.fused_ppo_epochs`;
+   :func:`~.update.fused_ppo_epochs` (PPO) or :func:`~.update.fused_pg_step` (A2C,
+   REINFORCE);
 4. write the weights, the optimizer's per-agent state and the envs' carried state back
    into each agent's own objects, and evaluate the agents that are due in one batched
    loop (:mod:`.evaluate`);
@@ -31,6 +32,8 @@ from torch import Tensor
 
 from advrun.advantages import EstimatorInputs
 from advrun.algos.base import Iteration
+from advrun.algos.on_policy import OnPolicyAlgorithm
+from advrun.algos.pg import PolicyGradient
 from advrun.algos.ppo import PPO
 from advrun.collect.collector import EpisodeStats, Rollout, RolloutBuilder
 from advrun.optim import make_optimizer
@@ -38,7 +41,12 @@ from advrun.seeds.driver import COMPLETED, Agent, attempt
 from advrun.seeds.fused.collect import JoinedEnv, join, split, split_episodes
 from advrun.seeds.fused.evaluate import evaluate_stacked
 from advrun.seeds.fused.model import StackedActorCritic
-from advrun.seeds.fused.update import AgentMajor, fused_ppo_epochs, per_agent_normalize
+from advrun.seeds.fused.update import (
+    AgentMajor,
+    fused_pg_step,
+    fused_ppo_epochs,
+    per_agent_normalize,
+)
 from advrun.seeds.lockstep import interrupt_running
 from advrun.training.faults import NonFiniteEnvOutput
 from advrun.training.signals import StopSignals
@@ -106,7 +114,7 @@ class FusedBatch:
         clock = time.perf_counter()
         lead = trainers[0]
         algorithm = lead.algorithm
-        assert isinstance(algorithm, PPO)
+        assert isinstance(algorithm, OnPolicyAlgorithm)
         progress = lead.global_step / lead.cfg.total_steps
         rows = algorithm.rows(lead.cfg.total_steps - lead.global_step)
         lr = 0.0
@@ -185,8 +193,7 @@ class FusedBatch:
     def _learn(self, rollout: Rollout, progress: float) -> list[dict[str, float]]:
         k = len(self.agents)
         algorithm = self.agents[0].trainer.algorithm
-        assert isinstance(algorithm, PPO)
-        cfg = algorithm.config
+        assert isinstance(algorithm, OnPolicyAlgorithm)
         n = rollout.next_obs.shape[0] // k
         values = rollout.extras["values"]
         with torch.no_grad():
@@ -214,14 +221,21 @@ class FusedBatch:
             "returns": am(returns),
             "valid": valid,
         }
-        clip = algorithm.clip_coef(progress)
-        raw = fused_ppo_epochs(
-            self.stack,
-            self.optimizer,
-            data,
-            [a.trainer.algorithm.generator for a in self.agents],
-            **algorithm.epoch_settings(clip),
-        )
+        clip = None
+        if isinstance(algorithm, PPO):
+            clip = algorithm.clip_coef(progress)
+            raw = fused_ppo_epochs(
+                self.stack,
+                self.optimizer,
+                data,
+                [a.trainer.algorithm.generator for a in self.agents],
+                **algorithm.epoch_settings(clip),
+            )
+            if algorithm.config.clip_schedule == "constant":
+                clip = None
+        else:
+            assert isinstance(algorithm, PolicyGradient)
+            raw = fused_pg_step(self.stack, self.optimizer, data, **algorithm.step_settings())
         # The running observation statistics, after the update (as the single run).
         for i, agent in enumerate(self.agents):
             norm = getattr(agent.trainer.algorithm.model, "obs_norm", None)
@@ -234,7 +248,7 @@ class FusedBatch:
         for i in range(k):
             metrics = {f"losses/{name}": float(v[i]) for name, v in columns.items()}
             metrics["charts/learning_rate"] = lr
-            if cfg.clip_schedule != "constant":
+            if clip is not None:
                 metrics["charts/clip_coef"] = clip
             out.append(metrics)
         return out

@@ -1,4 +1,5 @@
-"""PPO's clipped-surrogate epochs for K agents at once, each on its own rollout.
+"""The updates of K agents at once, each on its own rollout: PPO's clipped-surrogate
+epochs and the one full-batch step of A2C / REINFORCE.
 
 The joined rollout ``[T, K * N]`` is laid out agent-major (``[K, S]``, ``S = T * N``,
 each agent's rows in its single run's flat order). Every epoch each agent permutes its
@@ -14,6 +15,10 @@ The optimizer steps on ``sum_k L_k``, whose gradient in agent k's slice is ``dL_
 after each agent's gradient is clipped on its own norm. So each agent takes its single
 run's update, up to float rounding (a weighted sum over a padded row instead of a mean,
 batched kernels instead of one module's).
+
+A2C and REINFORCE (:func:`advrun.algos.pg.update_pg`) take one step per rollout on all
+of each agent's valid rows, ``L_k = -mean_k(log pi(a|s) A) + c_v L_V - c_e mean_k(H)``,
+then measure the step's approximate KL with a second forward, as the single run does.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from torch import Tensor
 
 from advrun.seeds.fused.model import StackedActorCritic, clip_per_agent
 
-__all__ = ["AgentMajor", "fused_ppo_epochs", "per_agent_normalize"]
+__all__ = ["AgentMajor", "fused_pg_step", "fused_ppo_epochs", "per_agent_normalize"]
 
 METRICS = ("policy_loss", "value_loss", "entropy", "approx_kl", "clip_fraction")
 
@@ -54,6 +59,36 @@ def per_agent_normalize(adv: Tensor, valid: Tensor, eps: float = 1e-8) -> Tensor
 
 def _mean(x: Tensor, w: Tensor, count: Tensor) -> Tensor:
     return (x * w).sum(1) / count
+
+
+def _value_loss(
+    values: Tensor, data: dict[str, Tensor], w: Tensor, count: Tensor, clip: float | None
+) -> Tensor:
+    """``0.5 mean_k((V - R)^2)``, PPO's pessimistic clipped form with ``clip``
+    (:func:`advrun.algos.losses.value_loss` per agent)."""
+    sq = (values - data["returns"]).square()
+    if clip is not None:
+        old = data["values"]
+        clipped = old + (values - old).clamp(-clip, clip)
+        sq = torch.maximum(sq, (clipped - data["returns"]).square())
+    return 0.5 * _mean(sq, w, count)
+
+
+def _step(
+    stack: StackedActorCritic,
+    optimizer: torch.optim.Optimizer,
+    loss: Tensor,
+    max_grad_norm: float | None,
+) -> Tensor | None:
+    """Step on ``sum_k L_k`` with each agent's gradient clipped on its own norm; returns
+    the pre-clipping norms ``[K]`` (None without clipping)."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.sum().backward()
+    norm = None
+    if max_grad_norm is not None:
+        norm = clip_per_agent(stack.parameters(), max_grad_norm)
+    optimizer.step()
+    return norm
 
 
 def _minibatches(
@@ -102,7 +137,6 @@ def fused_ppo_epochs(
     totals = {m: torch.zeros(k, device=device) for m in METRICS}
     norms: list[Tensor] = []
     steps = 0
-    params = stack.parameters()
     for _ in range(epochs):
         index, weight = _minibatches(valid_rows, generators, minibatches)
         index, weight = index.to(device), weight.to(device)
@@ -124,19 +158,12 @@ def fused_ppo_epochs(
             adv = mbd["advantages"]
             surrogate = torch.minimum(ratio * adv, ratio.clamp(1 - clip_coef, 1 + clip_coef) * adv)
             policy_loss = -_mean(surrogate, w, count)
-            sq = (values - mbd["returns"]).square()
-            if value_clip is not None:
-                old = mbd["values"]
-                clipped = old + (values - old).clamp(-value_clip, value_clip)
-                sq = torch.maximum(sq, (clipped - mbd["returns"]).square())
-            v_loss = 0.5 * _mean(sq, w, count)
+            v_loss = _value_loss(values, mbd, w, count, value_clip)
             ent = _mean(entropy, w, count)
             loss = policy_loss + value_coef * v_loss - entropy_coef * ent
-            optimizer.zero_grad(set_to_none=True)
-            loss.sum().backward()
-            if max_grad_norm is not None:
-                norms.append(clip_per_agent(params, max_grad_norm))
-            optimizer.step()
+            norm = _step(stack, optimizer, loss, max_grad_norm)
+            if norm is not None:
+                norms.append(norm)
             with torch.no_grad():
                 lr_d = log_ratio.detach()
                 kl = _mean((lr_d.exp() - 1.0) - lr_d, w, count)
@@ -150,3 +177,40 @@ def fused_ppo_epochs(
     if norms:
         out_metrics["grad_norm"] = torch.stack(norms).mean(0)
     return out_metrics
+
+
+def fused_pg_step(
+    stack: StackedActorCritic,
+    optimizer: torch.optim.Optimizer,
+    data: dict[str, Tensor],
+    *,
+    value_coef: float,
+    entropy_coef: float,
+    value_clip: float | None,
+    max_grad_norm: float | None,
+) -> dict[str, Tensor]:
+    """A2C's / REINFORCE's single step on ``data`` (as for :func:`fused_ppo_epochs`);
+    returns each metric as ``[K]``. Invalid rows weigh 0."""
+    w = data["valid"].to(data["advantages"].dtype)
+    count = w.sum(1).clamp(min=1.0)
+    out, values = stack.forward(data["obs"])
+    log_prob, entropy = stack.log_prob_entropy(out, data["actions"])
+    policy_loss = -_mean(log_prob * data["advantages"], w, count)
+    v_loss = _value_loss(values, data, w, count, value_clip)
+    ent = _mean(entropy, w, count)
+    loss = policy_loss + value_coef * v_loss - entropy_coef * ent
+    norm = _step(stack, optimizer, loss, max_grad_norm)
+    with torch.no_grad():
+        new_log_prob, _ = stack.log_prob_entropy(stack.policy(data["obs"]), data["actions"])
+        log_ratio = new_log_prob - data["log_probs"]
+        kl = _mean((log_ratio.exp() - 1.0) - log_ratio, w, count)
+    metrics = {
+        "policy_loss": policy_loss.detach(),
+        "value_loss": v_loss.detach(),
+        "entropy": ent.detach(),
+        "approx_kl": kl,
+        "clip_fraction": torch.zeros_like(kl),
+    }
+    if norm is not None:
+        metrics["grad_norm"] = norm
+    return metrics

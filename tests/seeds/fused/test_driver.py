@@ -53,7 +53,7 @@ def test_auto_picks_fused_where_supported_and_exact_elsewhere(cli, tiny, tmp_pat
     [
         (["algo.recompute_advantages=true"], "algo.recompute_advantages"),
         (["algo.target_kl=0.02"], "algo.target_kl"),
-        (["algo=a2c"], "algo=a2c"),
+        (["advantage=vtrace"], "advantage=vtrace"),
     ],
 )
 def test_forced_fused_refuses_what_it_cannot_train(
@@ -64,6 +64,33 @@ def test_forced_fused_refuses_what_it_cannot_train(
     assert code == 2
     assert "seeds_mode" in err and named in err and "seeds_mode=exact" in err
     assert not (tmp_path / "b" / "seed_1").exists()
+
+
+@pytest.mark.parametrize(
+    "algo",
+    [
+        # A2C with its preset's RMSprop and n-step returns, unnormalised advantages
+        ["algo=a2c", "optimizer=rmsprop", "advantage=nstep", "advantage.normalize=false"],
+        # REINFORCE: Monte-Carlo returns against a learned baseline
+        ["algo=reinforce", "advantage=mc"],
+    ],
+    ids=["a2c", "reinforce"],
+)
+def test_one_step_algorithms_train_fused_as_their_single_runs(
+    cli, tiny, tmp_path: Path, algo: list[str]
+) -> None:
+    """A2C and REINFORCE take one full-batch step per rollout (update.fused_pg_step):
+    each member equals its seed's single run within float noise, checkpoints (weights,
+    optimizer state), summary and TensorBoard series, approx_kl included."""
+    assert _batch(cli, tiny, tmp_path / "b", "1,2", "seeds_mode=fused", *algo) == 0
+    assert _mode(tmp_path / "b") == "fused"
+    for seed in (1, 2):
+        single = tmp_path / f"single_{seed}"
+        argv = ["train", *tiny(**RUN), f"seed={seed}", *algo, f"hydra.run.dir={single}"]
+        assert exit_code(cli, argv) == 0
+        assert member_vs_single(tmp_path / "b" / f"seed_{seed}", single, 1e-4) == []
+    other = member_vs_single(tmp_path / "b" / "seed_1", tmp_path / "single_2", 1e-4)
+    assert other != []  # the comparison can tell two seeds apart
 
 
 def test_bad_mode_is_refused(cli, tiny, tmp_path: Path, capsys) -> None:
