@@ -79,7 +79,7 @@ def test_raising_total_steps_continues_without_duplicate_points(
 def test_resume_accepts_a_lower_learning_rate_and_records_it(
     cli, train_run, tmp_path: Path
 ) -> None:
-    run_dir = train_run(tmp_path / "run", total_steps=512)
+    run_dir = train_run(tmp_path / "run", total_steps=512, optimizer__lr=1e-3)
     state = torch.load(run_dir / "checkpoints" / "last.pt", weights_only=True)
     assert state["config"]["optimizer"]["lr"] == pytest.approx(1e-3)
     argv = ["train", f"resume={run_dir}", "total_steps=1024", "optimizer.lr=1e-4"]

@@ -48,7 +48,8 @@ def test_shipped_yaml_equals_the_dataclass_defaults(compose_train, group, entry)
 
 
 def test_network_and_top_level_defaults_equal_the_shipped_yaml(compose_train) -> None:
-    cfg = to_train_config(compose_train([]))
+    # ~tuned: conf/train.yaml's own values, without CartPole's conf/tuned/ file.
+    cfg = to_train_config(compose_train(["~tuned"]))
     # network.kind=auto resolves to mlp for CartPole's vector observations.
     assert cfg.network == dataclasses.replace(NetworkConfig(), kind="mlp")
     assert cfg.eval == EvalConfig()
