@@ -43,6 +43,36 @@ class RecurrentEvalPolicy:
         return action
 
 
+class FirstEpisodeReturns:
+    """The undiscounted return of each sub-env's first episode, one step at a time (the
+    sub-envs go on, auto-resetting, until the last one has finished)."""
+
+    def __init__(self, num_envs: int, device: torch.device) -> None:
+        self.returns = torch.zeros(num_envs, dtype=torch.float64, device=device)
+        self.finished = torch.zeros(num_envs, dtype=torch.bool, device=device)
+
+    def add(self, reward: Tensor, terminated: Tensor, truncated: Tensor) -> bool:
+        """Count one step of every sub-env; True once all have finished an episode."""
+        self.returns += torch.where(self.finished, 0.0, reward)
+        self.finished |= terminated | truncated
+        return bool(self.finished.all())
+
+    def count(self) -> int:
+        """How many sub-envs have finished their episode."""
+        return int(self.finished.sum())
+
+    def result(self) -> np.ndarray:
+        return self.returns.cpu().numpy()
+
+
+def unfinished(num_envs: int) -> RuntimeError:
+    """The error for an evaluation that hit :data:`MAX_EVAL_STEPS`."""
+    return RuntimeError(
+        f"evaluation did not finish {num_envs} episodes in {MAX_EVAL_STEPS} steps; "
+        "set env.max_episode_steps"
+    )
+
+
 def model_policy(model: nn.Module, deterministic: bool = True) -> Callable[[Tensor], Tensor]:
     """A fresh evaluation policy for ``model``: stateful for a recurrent actor-critic,
     greedy for a Q-network (``act(obs)``), else ``act(obs, deterministic)[0]``."""
@@ -72,9 +102,7 @@ def evaluate(
     meanwhile; ``on_episode(done)`` is called whenever the number of finished episodes
     grows (progress display)."""
     obs = env.reset(seed)
-    n = env.num_envs
-    returns = torch.zeros(n, dtype=torch.float64, device=env.data_device)
-    finished = torch.zeros(n, dtype=torch.bool, device=env.data_device)
+    tally = FirstEpisodeReturns(env.num_envs, env.data_device)
     was_training = module.training if module is not None else False
     if module is not None:
         module.eval()
@@ -82,21 +110,17 @@ def evaluate(
     try:
         for _ in range(MAX_EVAL_STEPS):
             obs, reward, term, trunc = env.step(policy(obs))
-            returns += torch.where(finished, 0.0, reward)
-            finished |= term | trunc
+            all_done = tally.add(reward, term, trunc)
             if on_episode is not None:
-                done = int(finished.sum())
+                done = tally.count()
                 if done != reported:
                     reported = done
                     on_episode(done)
-            if bool(finished.all()):
+            if all_done:
                 break
         else:
-            raise RuntimeError(
-                f"evaluation did not finish {n} episodes in {MAX_EVAL_STEPS} steps; "
-                "set env.max_episode_steps"
-            )
+            raise unfinished(env.num_envs)
     finally:
         if module is not None:
             module.train(was_training)
-    return returns.cpu().numpy()
+    return tally.result()

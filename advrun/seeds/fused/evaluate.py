@@ -15,7 +15,7 @@ import torch
 
 from advrun.collect.adapters import EnvAdapter
 from advrun.seeds.fused.model import StackedActorCritic
-from advrun.training.evaluate import MAX_EVAL_STEPS
+from advrun.training.evaluate import MAX_EVAL_STEPS, FirstEpisodeReturns, unfinished
 
 __all__ = ["evaluate_stacked"]
 
@@ -40,8 +40,7 @@ def evaluate_stacked(
         except Exception as err:
             results[i] = err
             obs.append(torch.zeros((env.num_envs, *env.obs_shape), dtype=env.obs_dtype))
-    returns = [torch.zeros(e.num_envs, dtype=torch.float64, device=e.data_device) for e in envs]
-    finished = [torch.zeros(e.num_envs, dtype=torch.bool, device=e.data_device) for e in envs]
+    tallies = [FirstEpisodeReturns(e.num_envs, e.data_device) for e in envs]
     live = [i for i in range(k) if results[i] is None]
     sub, sub_rows = stack, list(range(k))
     device = stack.params["policy_head.weight"].device
@@ -60,17 +59,12 @@ def evaluate_stacked(
                 results[i] = err
                 live.remove(i)
                 continue
-            returns[i] += torch.where(finished[i], 0.0, reward)
-            finished[i] |= term | trunc
-            if bool(finished[i].all()):
-                results[i] = returns[i].cpu().numpy()
+            if tallies[i].add(reward, term, trunc):
+                results[i] = tallies[i].result()
                 live.remove(i)
         if timing is not None:
             key = "env steps (eval)"
             timing[key] = timing.get(key, 0.0) + time.perf_counter() - clock
     for i in live:
-        results[i] = RuntimeError(
-            f"evaluation did not finish {envs[i].num_envs} episodes in {MAX_EVAL_STEPS} "
-            "steps; set env.max_episode_steps"
-        )
+        results[i] = unfinished(envs[i].num_envs)
     return [r for r in results if r is not None]
