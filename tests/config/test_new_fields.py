@@ -32,7 +32,8 @@ def test_unknown_network_kind_is_rejected_naming_the_choices(compose_train) -> N
 
 
 def test_ppo_cartpole_preset_equals_the_defaults(compose_train) -> None:
-    default = to_train_config(compose_train([]))
+    """The preset is conf/train.yaml's own defaults, without the tuned CartPole file."""
+    default = to_train_config(compose_train(["~tuned"]))
     preset = to_train_config(compose_train(["experiment=ppo_cartpole"]))
     assert preset == default
 
