@@ -50,9 +50,10 @@ KILL_AFTER = 3
 
 
 def test_killed_study_resumes_to_n_trials(tiny, tmp_path: Path) -> None:
-    """Killed after 3 of 8 trials, the rerun runs exactly 5 more, none of them repeating
-    a parameter set tried before the kill (issue 16, item 4: the seeded sampler used to
-    restart its stream, so resumed trial k had the values of trial k - 3)."""
+    """Killed after 3 of 8 trials (or 4: a short trial can finish between the poll and
+    the kill), the rerun runs exactly the rest, none of them repeating a parameter set
+    tried before the kill (issue 16, item 4: the seeded sampler used to restart its
+    stream, so resumed trial k had the values of trial k - 3)."""
     storage = f"sqlite:///{tmp_path / 'study.db'}"
     cmd = _command(tiny, tmp_path, storage)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
@@ -76,7 +77,7 @@ def test_killed_study_resumes_to_n_trials(tiny, tmp_path: Path) -> None:
         for t in study.get_trials(deepcopy=False)
         if t.state == optuna.trial.TrialState.COMPLETE
     }
-    assert len(before) == KILL_AFTER, "the sweep must be killed after exactly 3 trials"
+    assert KILL_AFTER <= len(before) < N_TRIALS, "the sweep must be killed mid-study"
 
     rerun = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
     assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
@@ -85,7 +86,7 @@ def test_killed_study_resumes_to_n_trials(tiny, tmp_path: Path) -> None:
     study = optuna.load_study(study_name="resume_test", storage=storage)
     trials = study.get_trials(deepcopy=False)
     new = [t for t in trials if t.number not in tried]
-    assert len(new) == N_TRIALS - KILL_AFTER  # exactly 5 more trials were run
+    assert len(new) == N_TRIALS - len(before)  # exactly the missing trials were run
     assert all(t.state == optuna.trial.TrialState.COMPLETE for t in new)
     complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
     assert len(complete) == N_TRIALS
