@@ -268,10 +268,9 @@ class OnPolicyAlgorithm(Algorithm):
         return model_policy(self.model, deterministic)(obs)
 
     def eval_policy(self, deterministic: bool = True) -> Callable[[Tensor], Tensor]:
-        """A fresh evaluation policy; a recurrent one carries its own state from a zero
-        start (:func:`advrun.training.evaluate.model_policy`)."""
-        if not self.recurrent:
-            return super().eval_policy(deterministic)
+        """A fresh evaluation policy, picked once per evaluation rather than per step
+        (:func:`advrun.training.evaluate.model_policy`): the actor alone, or for a
+        recurrent model one that carries its own state from a zero start."""
         return model_policy(self.model, deterministic)
 
     # -- checkpoint ----------------------------------------------------------------------
