@@ -221,7 +221,7 @@ class FusedBatch:
             "returns": am(returns),
             "valid": valid,
         }
-        clip = None
+        charts: dict[str, float] = {}
         if isinstance(algorithm, PPO):
             clip = algorithm.clip_coef(progress)
             raw = fused_ppo_epochs(
@@ -231,8 +231,8 @@ class FusedBatch:
                 [a.trainer.algorithm.generator for a in self.agents],
                 **algorithm.epoch_settings(clip),
             )
-            if algorithm.config.clip_schedule == "constant":
-                clip = None
+            if algorithm.config.clip_schedule != "constant":
+                charts["charts/clip_coef"] = clip
         else:
             assert isinstance(algorithm, PolicyGradient)
             raw = fused_pg_step(self.stack, self.optimizer, data, **algorithm.step_settings())
@@ -248,8 +248,7 @@ class FusedBatch:
         for i in range(k):
             metrics = {f"losses/{name}": float(v[i]) for name, v in columns.items()}
             metrics["charts/learning_rate"] = lr
-            if clip is not None:
-                metrics["charts/clip_coef"] = clip
+            metrics.update(charts)
             out.append(metrics)
         return out
 
