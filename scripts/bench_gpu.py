@@ -11,7 +11,8 @@ Prints three figures (median of ``--repeats``) for CartPole-v1 on ``--device``:
 3. time to solve (first 20-episode deterministic eval >= 475, eval time excluded)
    with the same settings.
 
-On a GPU machine:  python scripts/bench_gpu.py --device cuda --num-envs 4096
+On a GPU machine:  python scripts/bench_gpu.py --device cuda --num-envs 4096 --solve-envs 256
+(at 4096 envs PPO needs millions of steps to solve; ``--solve-envs`` sizes the solve runs)
 On CPU (smoke):    python scripts/bench_gpu.py --device cpu --num-envs 64 --train-steps 8192
 
 ``--compile MODE[,MODE...]`` (modes of ``compile=``: default, reduce-overhead,
@@ -115,7 +116,8 @@ def train(
         f"total_steps={total_steps}",
     ]
     overrides += (
-        ["eval.interval=65536", "early_stop.target_return=475"]
+        # One eval per rollout at 4096 envs, every few rollouts with fewer.
+        [f"eval.interval={max(16 * num_envs, 16384)}", "early_stop.target_return=475"]
         if solve
         else ["eval.interval=0", "eval.episodes=1", "early_stop.target_return=null"]
     )
@@ -165,13 +167,21 @@ def compare(args: argparse.Namespace, modes: list[str]) -> list[str]:
             run_start = time.perf_counter()
             try:
                 thru = train(args.device, args.num_envs, args.train_steps, False, r + 1, v)
-                solve = train(args.device, args.num_envs, args.solve_steps, True, r + 1, v)
+                solve_envs = args.solve_envs or args.num_envs
+                solve = train(args.device, solve_envs, args.solve_steps, True, r + 1, v)
             except Exception as err:  # one broken mode must not cost the others' figures
                 first = (str(err).splitlines() or [""])[0][:200]
                 errors[v] = f"round {r + 1}: {type(err).__name__}: {first}"
                 continue
             took[v] = time.perf_counter() - run_start
             runs[v].append((thru, solve))
+            print(  # as it ends, so a run cut short by a time limit still reports
+                f"round {r + 1} {v or 'eager'}: {thru['sps']:,.0f} env-steps/s "
+                f"(steady {thru['steady_sps']:,.0f}); solve {solve['train_time_s']:.2f} s, "
+                f"final {solve['final_eval_return']:.1f} at {solve['steps']:,} steps; "
+                f"{took[v]:.0f} s",
+                flush=True,
+            )
         else:
             continue
         break
@@ -218,6 +228,12 @@ def main() -> int:
         "--solve-steps", type=int, default=20_000_000, help="step budget of a time-to-solve run"
     )
     p.add_argument(
+        "--solve-envs",
+        type=int,
+        default=None,
+        help="envs of the time-to-solve runs (default --num-envs; fewer envs learn in fewer steps)",
+    )
+    p.add_argument(
         "--compile",
         default=None,
         help="comma-separated compile= modes to compare with eager (e.g. default,reduce-overhead)",
@@ -253,6 +269,7 @@ def main() -> int:
     # Each run is printed as it ends, so a run cut short by a time limit still reports
     # what it measured.
     env_runs, train_runs, solve_runs = [], [], []
+    solve_envs = args.solve_envs or args.num_envs
     for _ in range(args.repeats):
         env_runs.append(env_steps_per_s(args.num_envs, args.device, args.env_steps))
         print(
@@ -263,7 +280,7 @@ def main() -> int:
         r = train_runs[-1]
         print(f"train seed {s}: {r['steps']:,} steps, {r['sps']:,.0f} steps/s", flush=True)
     for s in range(1, args.repeats + 1):
-        solve_runs.append(train(args.device, args.num_envs, args.solve_steps, True, s))
+        solve_runs.append(train(args.device, solve_envs, args.solve_steps, True, s))
         r = solve_runs[-1]
         print(
             f"solve seed {s}: final {r['final_eval_return']:.1f} at {r['steps']:,} steps, "
@@ -289,7 +306,7 @@ def main() -> int:
     )
     solved = [r for r in solve_runs if r["final_eval_return"] >= 475]
     print(
-        f"| time to solve, s (train time, eval excluded) | "
+        f"| time to solve, s (train time, eval excluded; {solve_envs} envs) | "
         f"{med(r['train_time_s'] for r in solve_runs):.2f} "
         f"({len(solved)}/{len(solve_runs)} solved, median "
         f"{med(r['steps'] for r in solve_runs):,.0f} steps) |"
