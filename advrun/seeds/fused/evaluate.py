@@ -4,6 +4,11 @@ serves all of them (:class:`~advrun.seeds.fused.model.StackedActorCritic`). Each
 agent's loop is :func:`advrun.training.evaluate.evaluate`'s: undiscounted returns of
 the first episode per sub-env, stepping the agent's envs until all of them finished.
 An agent whose env fails gets the exception instead of its returns.
+
+Where the agents' eval envs can be stepped as one (:class:`~advrun.collect.joint.
+JointGymStep`: gymnasium's CartPole), a step of all the agents still playing is one
+numpy call, and their tallies are one ``[K, episodes]`` array: the same sums of the
+same rewards, so the same returns as the agent-by-agent loop.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import numpy as np
 import torch
 
 from advrun.collect.adapters import EnvAdapter
+from advrun.collect.joint import JointGymStep
 from advrun.seeds.fused.model import StackedActorCritic
 from advrun.training.evaluate import MAX_EVAL_STEPS, FirstEpisodeReturns, unfinished
 
@@ -40,8 +46,14 @@ def evaluate_stacked(
         except Exception as err:
             results[i] = err
             obs.append(torch.zeros((env.num_envs, *env.obs_shape), dtype=env.obs_dtype))
-    tallies = [FirstEpisodeReturns(e.num_envs, e.data_device) for e in envs]
     live = [i for i in range(k) if results[i] is None]
+    joint = JointGymStep.build(envs) if len(live) == k else None
+    if joint is not None:
+        outcome = _evaluate_joint(stack, joint, obs, generators, deterministic, timing)
+        if outcome is not None:
+            return outcome
+        obs = [env.reset(seed) for env, seed in zip(envs, seeds, strict=True)]  # start over
+    tallies = [FirstEpisodeReturns(e.num_envs, e.data_device) for e in envs]
     sub, sub_rows = stack, list(range(k))
     device = stack.params["policy_head.weight"].device
     for _ in range(MAX_EVAL_STEPS):
@@ -67,4 +79,59 @@ def evaluate_stacked(
             timing[key] = timing.get(key, 0.0) + time.perf_counter() - clock
     for i in live:
         results[i] = unfinished(envs[i].num_envs)
+    return [r for r in results if r is not None]
+
+
+def _evaluate_joint(
+    stack: StackedActorCritic,
+    joint: JointGymStep,
+    obs: list[torch.Tensor],
+    generators: list[torch.Generator],
+    deterministic: bool,
+    timing: dict[str, float] | None,
+) -> list[np.ndarray | BaseException] | None:
+    """:func:`evaluate_stacked` with one joint env step per step (module docstring);
+    None if a joint step refused its actions (nothing moved: the caller starts over
+    agent by agent)."""
+    k, n = len(obs), joint.num_envs
+    results: list[np.ndarray | BaseException | None] = [None] * k
+    returns = np.zeros((k, n))
+    finished = np.zeros((k, n), dtype=bool)
+    live = list(range(k))
+    sub, sub_rows = stack, list(live)
+    device = stack.params["policy_head.weight"].device
+    x = torch.stack(obs)
+    for _ in range(MAX_EVAL_STEPS):
+        if not live:
+            break
+        if live != sub_rows:
+            sub, sub_rows = stack.subset(live), list(live)
+        out = sub.policy(x.to(device))
+        actions, _ = sub.sample(out, [generators[i] for i in live], deterministic)
+        clock = time.perf_counter()
+        try:
+            step = joint.step(actions.reshape(-1), live)
+        except Exception:
+            return None
+        faults = joint.faults(step[0], step[1], live)
+        next_obs, reward, term, trunc = (a.reshape(len(live), n, *a.shape[1:]) for a in step)
+        rows = np.asarray(live)
+        returns[rows] += np.where(finished[rows], 0.0, reward)
+        finished[rows] |= term | trunc
+        over = finished[rows].all(axis=1)
+        for j, err in faults.items():
+            over[j] = True
+            results[live[j]] = err
+        for j in np.flatnonzero(over):
+            if results[live[j]] is None:
+                results[live[j]] = returns[live[j]].copy()
+        if over.any():
+            live = [i for i, done in zip(live, over, strict=True) if not done]
+            next_obs = next_obs[~over]
+        x = torch.from_numpy(next_obs)
+        if timing is not None:
+            key = "env steps (eval)"
+            timing[key] = timing.get(key, 0.0) + time.perf_counter() - clock
+    for i in live:
+        results[i] = unfinished(joint.num_envs)
     return [r for r in results if r is not None]

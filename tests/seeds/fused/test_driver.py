@@ -14,8 +14,8 @@ import pytest
 from cli_exit import exit_code
 from seeds.identity import member_vs_single, summary
 
+from advrun.collect.joint import JointGymStep
 from advrun.seeds.fused.collect import JoinedEnv
-from advrun.training.faults import NonFiniteEnvOutput
 
 RUN = {"total_steps": 512, "env__num_envs": 4, "eval__interval": 256}
 
@@ -108,36 +108,40 @@ def test_a_member_does_not_depend_on_its_companions(cli, tiny, tmp_path: Path) -
     assert member_vs_single(tmp_path / "three" / "seed_1", tmp_path / "one" / "seed_2", 1e-4) != []
 
 
+@pytest.mark.parametrize("joint", [True, False], ids=["joint-step", "agent-by-agent"])
 def test_an_agent_whose_env_fails_stops_alone(
-    cli, tiny, tmp_path: Path, monkeypatch, capsys
+    cli, tiny, tmp_path: Path, monkeypatch, capsys, joint: bool
 ) -> None:
-    """Seed 2's envs return a NaN observation on their 40th step: seed 2 stops there
-    (diverged, naming the env's output), seeds 1 and 3 train to the end."""
+    """Seed 2's CartPole goes NaN on the batch's 40th step: seed 2 stops there
+    (diverged, naming the env's output), seeds 1 and 3 train to the end, whether the
+    agents' envs step as one (advrun.collect.joint) or one by one."""
+    if not joint:
+        monkeypatch.setattr(JointGymStep, "build", classmethod(lambda cls, adapters: None))
     original = JoinedEnv.__init__
     joined = []
 
     def poisoned(self, parts) -> None:
         original(self, parts)
         joined.append(self)
+        assert (self.joint is not None) == joint
         if len(joined) > 1:  # re-joined without seed 2: nothing more to poison
             return
-        bad = parts[1]
-        step, calls = bad.step, [0]
+        step, calls = self.step, [0]
 
         def step_nan(actions):
             calls[0] += 1
             if calls[0] == 40:
-                raise NonFiniteEnvOutput("observation[2]", math.nan, 0, 3)
+                parts[1].envs.state[:, 3] = math.nan  # seed 2's fourth env
             return step(actions)
 
-        bad.step = step_nan
+        self.step = step_nan
 
     monkeypatch.setattr(JoinedEnv, "__init__", poisoned)
     batch_dir = tmp_path / "b"
     assert _batch(cli, tiny, batch_dir, "1,2,3", "seeds_mode=fused") == 3
     assert "seed 2 diverged" in capsys.readouterr().err
     bad = summary(batch_dir / "seed_2")
-    assert bad["status"] == "diverged" and "observation[2]" in bad["reason"]
+    assert bad["status"] == "diverged" and "observation[0]" in bad["reason"]
     assert bad["steps"] == 128  # its first update; the round with the NaN never counted
     for seed in (1, 3):
         assert summary(batch_dir / f"seed_{seed}")["status"] == "completed"

@@ -1,0 +1,146 @@
+"""Step several vector envs of one kind as one array computation.
+
+A seeds batch (advrun.seeds.fused) holds K agents, each with its own seeded vector
+env. gymnasium's native ``CartPoleVectorEnv`` costs 50-90 us a call whatever its size
+(about forty numpy calls on arrays of N, plus an action-space check), so K calls per
+step cost K times that, and in a CartPole batch they were most of the evaluation's
+time. :class:`JointCartPole` runs the dynamics once over the K envs' states side by
+side and hands each env back its own state, step counts and done flags; the resets
+draw from each env's own ``np_random`` exactly as its own ``step`` would (numpy draws
+nothing for a zero-size request, so an env with no reset draws nothing here either).
+Every element goes through the same elementwise numpy arithmetic as in the env's own
+``step``, so each env's trajectory and random stream are what K separate calls give,
+bit for bit (tests/envs/test_joint.py).
+
+:func:`joint_stepper` gives the stepper for a list of envs, or None where the envs are
+not all of a kind it knows (then the caller steps them one by one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from gymnasium.envs.classic_control.cartpole import CartPoleVectorEnv
+
+__all__ = ["JointCartPole", "joint_stepper"]
+
+JointStep = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""``(obs [M, 4] float32, reward [M] float32, terminated [M], truncated [M])`` over the
+members' envs side by side (M = the members' env counts summed)."""
+
+# Everything CartPoleVectorEnv.step reads besides its state: equal in every joined env.
+_CONSTANTS = (
+    "gravity",
+    "masscart",
+    "masspole",
+    "total_mass",
+    "length",
+    "polemass_length",
+    "force_mag",
+    "tau",
+    "kinematics_integrator",
+    "theta_threshold_radians",
+    "x_threshold",
+    "max_episode_steps",
+    "_sutton_barto_reward",
+    "low",
+    "high",
+)
+
+
+class JointCartPole:
+    """``step(actions, members)`` for gymnasium ``CartPoleVectorEnv`` s (module docstring).
+
+    The formulas are gymnasium 1.x's ``CartPoleVectorEnv.step`` (Barto, Sutton and
+    Anderson's cart-pole with Florian's corrected equations), Euler or semi-implicit."""
+
+    def __init__(self, envs: Sequence[CartPoleVectorEnv]) -> None:
+        self.envs = list(envs)
+        self.c = {name: getattr(self.envs[0], name) for name in _CONSTANTS}
+
+    @classmethod
+    def build(cls, envs: Sequence[Any]) -> JointCartPole | None:
+        if not envs or any(type(e) is not CartPoleVectorEnv for e in envs):
+            return None
+        first = {name: getattr(envs[0], name, None) for name in _CONSTANTS}
+        for env in envs[1:]:
+            if any(getattr(env, name, None) != value for name, value in first.items()):
+                return None
+        return cls(envs)
+
+    def step(self, actions: np.ndarray, members: Sequence[int] | None = None) -> JointStep:
+        """One step of ``members`` (indices into the envs; all by default) with
+        ``actions`` [M] (0 or 1) for their envs side by side."""
+        envs = self.envs if members is None else [self.envs[i] for i in members]
+        if any(e.state is None for e in envs):
+            raise RuntimeError("Call reset before using step method.")
+        if not np.all((actions == 0) | (actions == 1)) or actions.shape[0] != sum(
+            e.num_envs for e in envs
+        ):
+            raise ValueError(f"{actions!r} ({type(actions)}) invalid")
+        c = self.c
+        state = np.concatenate([e.state for e in envs], axis=1)
+        steps = np.concatenate([e.steps for e in envs])
+        prev_done = np.concatenate([e.prev_done for e in envs])
+
+        x, x_dot, theta, theta_dot = state
+        force = np.sign(actions - 0.5) * c["force_mag"]
+        costheta = np.cos(theta)
+        sintheta = np.sin(theta)
+        temp = (force + c["polemass_length"] * np.square(theta_dot) * sintheta) / c["total_mass"]
+        thetaacc = (c["gravity"] * sintheta - costheta * temp) / (
+            c["length"] * (4.0 / 3.0 - c["masspole"] * np.square(costheta) / c["total_mass"])
+        )
+        xacc = temp - c["polemass_length"] * thetaacc * costheta / c["total_mass"]
+        tau = c["tau"]
+        if c["kinematics_integrator"] == "euler":
+            x = x + tau * x_dot
+            x_dot = x_dot + tau * xacc
+            theta = theta + tau * theta_dot
+            theta_dot = theta_dot + tau * thetaacc
+        else:  # semi-implicit euler
+            x_dot = x_dot + tau * xacc
+            x = x + tau * x_dot
+            theta_dot = theta_dot + tau * thetaacc
+            theta = theta + tau * theta_dot
+        state = np.stack((x, x_dot, theta, theta_dot))
+
+        x_limit, theta_limit = c["x_threshold"], c["theta_threshold_radians"]
+        terminated = (x < -x_limit) | (x > x_limit) | (theta < -theta_limit) | (theta > theta_limit)
+        steps += 1
+        truncated = steps >= c["max_episode_steps"]
+        if c["_sutton_barto_reward"]:
+            reward = -np.array(terminated, dtype=np.float32)
+        else:
+            reward = np.ones_like(terminated, dtype=np.float32)
+
+        # Each env's resets from its own generator, in its own columns (only the envs
+        # with one: numpy draws nothing for a zero-size request).
+        bounds = np.cumsum([0] + [e.num_envs for e in envs])
+        if prev_done.any():
+            for k in np.flatnonzero(np.add.reduceat(prev_done, bounds[:-1])):
+                cols = slice(bounds[k], bounds[k + 1])
+                done = prev_done[cols]
+                own = state[:, cols]
+                own[:, done] = envs[k].np_random.uniform(
+                    low=c["low"], high=c["high"], size=(4, int(done.sum()))
+                )
+            steps[prev_done] = 0
+            reward[prev_done] = 0.0
+            terminated[prev_done] = False
+            truncated[prev_done] = False
+        now_done = terminated | truncated
+
+        # Views into this step's arrays, which nothing else writes to.
+        for k, env in enumerate(envs):
+            cols = slice(bounds[k], bounds[k + 1])
+            env.state, env.steps, env.prev_done = state[:, cols], steps[cols], now_done[cols]
+        return state.T.astype(np.float32), reward, terminated, truncated
+
+
+def joint_stepper(envs: Sequence[Any]) -> JointCartPole | None:
+    """A joint stepper for ``envs`` (gymnasium vector envs), or None where there is none
+    for their kind (only gymnasium's native CartPole vector env today)."""
+    return JointCartPole.build(envs)

@@ -1,0 +1,83 @@
+"""The batch's evaluation gives every agent the returns its own evaluation would: with
+the agents' CartPole envs stepped as one (advrun.collect.joint) and agent by agent
+alike, and an agent whose env goes NaN gets its error while the others finish."""
+
+from __future__ import annotations
+
+import math
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+from advrun.collect.adapters import GymAdapter
+from advrun.collect.joint import JointGymStep
+from advrun.config import to_train_config
+from advrun.seeds.fused.evaluate import evaluate_stacked
+from advrun.seeds.fused.model import StackedActorCritic
+from advrun.training.builders import build_model
+from advrun.training.evaluate import evaluate, model_policy
+from advrun.training.faults import NonFiniteEnvOutput
+
+K, EPISODES, SEEDS = 3, 5, [101, 202, 303]
+
+
+def _adapters() -> list[GymAdapter]:
+    return [
+        GymAdapter(
+            gym.make_vec("CartPole-v1", num_envs=EPISODES, vectorization_mode="vector_entry_point"),
+            torch.device("cpu"),
+        )
+        for _ in range(K)
+    ]
+
+
+@pytest.fixture
+def models(compose_train) -> list[torch.nn.Module]:
+    cfg = to_train_config(compose_train(["env=cartpole"]))
+    env = gym.make("CartPole-v1")
+    out = []
+    for seed in range(K):
+        torch.manual_seed(seed)
+        out.append(build_model(cfg, env.observation_space, env.action_space))
+    return out
+
+
+def _gens() -> list[torch.Generator]:
+    return [torch.Generator().manual_seed(s) for s in range(K)]
+
+
+@pytest.mark.parametrize("deterministic", [True, False])
+def test_joint_evaluation_equals_each_agents_own(models, monkeypatch, deterministic) -> None:
+    envs = _adapters()
+    assert JointGymStep.build(envs) is not None
+    joint = evaluate_stacked(StackedActorCritic(models), envs, SEEDS, _gens(), deterministic)
+    monkeypatch.setattr(JointGymStep, "build", classmethod(lambda cls, adapters: None))
+    alone = evaluate_stacked(StackedActorCritic(models), _adapters(), SEEDS, _gens(), deterministic)
+    for a, b in zip(joint, alone, strict=True):
+        np.testing.assert_array_equal(a, b)
+    if deterministic:  # and each equals the single run's evaluation
+        for model, seed, got in zip(models, SEEDS, joint, strict=True):
+            own = evaluate(model_policy(model), _adapters()[0], seed=seed)
+            np.testing.assert_array_equal(got, own)
+    lengths = {float(r) for result in joint for r in result}
+    assert len(lengths) > 1  # episodes of different lengths, so agents finish apart
+
+
+def test_an_agent_whose_eval_env_goes_nan_gets_its_error(models) -> None:
+    envs = _adapters()
+    inner = envs[1].envs
+    original_reset = inner.reset
+
+    def reset_nan(**kwargs):
+        out = original_reset(**kwargs)
+        inner.state[:, 2] = math.nan  # the NaN shows in the first step's observation
+        return out
+
+    inner.reset = reset_nan
+    results = evaluate_stacked(StackedActorCritic(models), envs, SEEDS, _gens(), True)
+    assert isinstance(results[1], NonFiniteEnvOutput) and "observation" in str(results[1])
+    for i in (0, 2):
+        own = evaluate(model_policy(models[i]), _adapters()[0], seed=SEEDS[i])
+        np.testing.assert_array_equal(results[i], own)
