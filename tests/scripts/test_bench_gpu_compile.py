@@ -29,15 +29,27 @@ SMOKE += ["--compile", "default"]
 
 
 def _args(**changes: object) -> argparse.Namespace:
-    base = dict(device="cpu", num_envs=4, train_steps=64, solve_steps=64, repeats=3, budget_s=0.0)
+    base = dict(
+        device="cpu",
+        num_envs=4,
+        solve_envs=None,
+        train_steps=64,
+        solve_steps=64,
+        repeats=3,
+        budget_s=0.0,
+    )
     return argparse.Namespace(**{**base, **changes})
 
 
-def _fake_train(table: dict[str | None, tuple[float, float, float]], calls: list):
+def _fake_train(
+    table: dict[str | None, tuple[float, float, float]], calls: list, envs: list | None = None
+):
     """``train`` giving (sps, steady_sps, train_time_s) per compile mode."""
 
     def train(device, num_envs, total_steps, solve, seed, compile_mode=None) -> dict:
         calls.append((compile_mode, solve, seed))
+        if envs is not None:
+            envs.append((solve, num_envs))
         if compile_mode == "max-autotune-no-cudagraphs":
             raise RuntimeError("no autotuning here\nsecond line")
         sps, steady, seconds = table[compile_mode]
@@ -77,6 +89,21 @@ def test_compare_rows_give_ratios_to_eager(monkeypatch: pytest.MonkeyPatch) -> N
         ("max-autotune-no-cudagraphs", False, 1),
     ]
     assert len(calls) == 5 + 4 + 4
+
+
+def test_solve_runs_use_their_own_env_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--solve-envs sizes the time-to-solve runs (PPO at 4096 envs needs millions of
+    steps); the throughput runs keep --num-envs."""
+    bench = load_script("bench_gpu")
+    calls: list = []
+    envs: list = []
+    table = {None: (1.0, 1.0, 1.0), "default": (1.0, 1.0, 1.0)}
+    monkeypatch.setattr(bench, "train", _fake_train(table, calls, envs))
+    bench.compare(_args(repeats=1, solve_envs=2), ["default"])
+    assert envs == [(False, 4), (True, 2), (False, 4), (True, 2)]
+    envs.clear()
+    bench.compare(_args(repeats=1), ["default"])
+    assert envs == [(False, 4), (True, 4), (False, 4), (True, 4)]
 
 
 def test_budget_stops_at_the_first_run_that_would_not_fit(

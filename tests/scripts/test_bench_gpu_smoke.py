@@ -25,6 +25,8 @@ def test_bench_gpu_runs_on_cpu() -> None:
             "4096",
             "--repeats",
             "1",
+            "--solve-envs",
+            "32",
         ],
         capture_output=True,
         text=True,
@@ -33,4 +35,4 @@ def test_bench_gpu_runs_on_cpu() -> None:
     ).stdout
     assert "env-only steps/s, advrun CartPoleTorch on cpu" in out
     assert "training env-steps/s" in out
-    assert "time to solve" in out
+    assert "time to solve, s (train time, eval excluded; 32 envs)" in out
