@@ -1,10 +1,11 @@
-"""Several agents' :class:`~advrun.collect.adapters.GymAdapter` s stepped as one.
+"""Several agents' env adapters stepped as one.
 
 Where every adapter wraps a vector env that :func:`advrun.envs.joint.joint_stepper`
-can step jointly (gymnasium's native CartPole today), one call steps them all: the
-actions of the stepped adapters side by side go in, their outputs side by side come
-out, with the adapter's own conversion; :meth:`JointGymStep.faults` then checks for
-NaN/inf once over the whole and names the members whose envs gave one. The
+can step jointly (gymnasium's native CartPole; advrun's torch-native envs), one call
+steps them all: the actions of the stepped adapters side by side go in, their outputs
+side by side come out as an adapter's :data:`~advrun.collect.adapters.Step` (the same
+conversions), with the NaN/inf check a numpy adapter makes per step done once over the
+whole and the faulty members named (torch envs are checked per rollout, as alone). The
 seeds batch uses it for its training envs (advrun.seeds.fused.collect) and its
 evaluation (advrun.seeds.fused.evaluate); anything else steps adapter by adapter.
 """
@@ -14,56 +15,71 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from torch import Tensor
+import torch
 
-from advrun.collect.adapters import GymAdapter, check_env_output
-from advrun.envs.joint import JointCartPole, joint_stepper
+from advrun.collect.adapters import EnvAdapter, GymAdapter, Step, TorchAdapter, check_env_output
+from advrun.envs.joint import JointCartPole, JointTorch, joint_stepper
 
-__all__ = ["JointGymStep"]
+__all__ = ["JointStep"]
 
 
-class JointGymStep:
+class JointStep:
     """``step(actions, members)`` over same-sized adapters (module docstring)."""
 
-    def __init__(self, adapters: Sequence[GymAdapter], stepper: JointCartPole) -> None:
+    def __init__(self, adapters: Sequence[EnvAdapter], stepper: JointCartPole | JointTorch) -> None:
         self.adapters = list(adapters)
         self.stepper = stepper
         self.num_envs = adapters[0].num_envs
+        self.device = adapters[0].device
+        self.data_device = adapters[0].data_device
 
     @classmethod
-    def build(cls, adapters: Sequence[object]) -> JointGymStep | None:
-        """The joint step for ``adapters``, or None where they cannot share one (not all
-        plain numpy-env adapters of one size, or no joint stepper for their envs)."""
-        if len(adapters) < 2 or any(
-            type(a) is not GymAdapter or a.layout is not None for a in adapters
+    def build(cls, adapters: Sequence[EnvAdapter]) -> JointStep | None:
+        """The joint step for ``adapters``, or None where they cannot share one (fewer
+        than two, not all plain adapters of one kind and size, or no joint stepper for
+        their envs)."""
+        if len(adapters) < 2:
+            return None
+        kind = type(adapters[0])
+        if kind not in (GymAdapter, TorchAdapter) or any(
+            type(a) is not kind or a.layout is not None or a.device != adapters[0].device
+            for a in adapters
         ):
             return None
-        gym_adapters = [a for a in adapters if isinstance(a, GymAdapter)]
-        if len({a.num_envs for a in gym_adapters}) != 1:
+        if len({a.num_envs for a in adapters}) != 1:
             return None
-        stepper = joint_stepper([a.envs for a in gym_adapters])
-        return cls(gym_adapters, stepper) if stepper is not None else None
+        stepper = joint_stepper([a.envs for a in adapters])
+        return cls(adapters, stepper) if stepper is not None else None
 
     def step(
-        self, actions: Tensor, members: Sequence[int] | None = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """``(obs, reward float64, terminated, truncated)`` as numpy arrays, the
-        members' envs side by side (all adapters by default). Raises before any env
-        moves where the actions are invalid; NaN/inf are for :meth:`faults`."""
+        self, actions: torch.Tensor, members: Sequence[int] | None = None
+    ) -> tuple[Step, dict[int, BaseException]]:
+        """The members' (all adapters by default) step side by side, and position
+        (among them) -> the NonFiniteEnvOutput its own adapter would have raised. Raises
+        before any env moves where the actions do not fit."""
         chosen = self.adapters if members is None else [self.adapters[i] for i in members]
+        if isinstance(self.stepper, JointTorch):
+            obs, reward, term, trunc = self.stepper.step(chosen[0].to_env_action(actions), members)
+            step = (obs.to(dtype=torch.float32), reward.to(torch.float64), term, trunc)
+            return step, {}
         obs, reward, term, trunc = self.stepper.step(chosen[0].to_env_action(actions), members)
         for adapter in chosen:
             adapter._step += 1
-        return obs, reward.astype(np.float64), term, trunc
+        reward = reward.astype(np.float64)
+        faults = self._faults(chosen, obs, reward)
+        step = (
+            torch.from_numpy(obs).to(self.device, non_blocking=True),
+            torch.from_numpy(reward),
+            torch.from_numpy(term),
+            torch.from_numpy(trunc),
+        )
+        return step, faults
 
-    def faults(
-        self, obs: np.ndarray, reward: np.ndarray, members: Sequence[int] | None = None
+    def _faults(
+        self, chosen: list[EnvAdapter], obs: np.ndarray, reward: np.ndarray
     ) -> dict[int, BaseException]:
-        """Position (among the stepped members) -> the NonFiniteEnvOutput its adapter
-        would have raised for this step's output; empty when all is finite."""
         if np.isfinite(obs).all() and np.isfinite(reward).all():
             return {}
-        chosen = self.adapters if members is None else [self.adapters[i] for i in members]
         out: dict[int, BaseException] = {}
         n = self.num_envs
         for j, adapter in enumerate(chosen):

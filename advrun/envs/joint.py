@@ -1,7 +1,11 @@
 """Step several vector envs of one kind as one array computation.
 
 A seeds batch (advrun.seeds.fused) holds K agents, each with its own seeded vector
-env. gymnasium's native ``CartPoleVectorEnv`` costs 50-90 us a call whatever its size
+env. Two kinds join: gymnasium's native CartPole (:class:`JointCartPole`, numpy) and
+advrun's torch-native envs (:class:`JointTorch`: the K envs' physics as one batch of
+tensors, so on a GPU a step is one set of kernels instead of K).
+
+gymnasium's native ``CartPoleVectorEnv`` costs 50-90 us a call whatever its size
 (about forty numpy calls on arrays of N, plus an action-space check), so K calls per
 step cost K times that, and in a CartPole batch they were most of the evaluation's
 time. :class:`JointCartPole` runs the dynamics once over the K envs' states side by
@@ -22,9 +26,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import torch
 from gymnasium.envs.classic_control.cartpole import CartPoleVectorEnv
 
-__all__ = ["JointCartPole", "joint_stepper"]
+from advrun.envs.torch_envs.base import TorchVectorEnv
+
+__all__ = ["JointCartPole", "JointTorch", "joint_stepper"]
 
 JointStep = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 """``(obs [M, 4] float32, reward [M] float32, terminated [M], truncated [M])`` over the
@@ -140,7 +147,72 @@ class JointCartPole:
         return state.T.astype(np.float32), reward, terminated, truncated
 
 
-def joint_stepper(envs: Sequence[Any]) -> JointCartPole | None:
-    """A joint stepper for ``envs`` (gymnasium vector envs), or None where there is none
-    for their kind (only gymnasium's native CartPole vector env today)."""
-    return JointCartPole.build(envs)
+class JointTorch:
+    """``step(actions, members)`` for advrun's torch-native envs of one class, device,
+    dtype and settings: :meth:`TorchVectorEnv.step` over the members' envs side by side.
+
+    The physics (``_dynamics``, ``_observe``) is row by row, so it runs once over the
+    concatenated states; each env's resets are its own ``_reset_rows`` on its rows,
+    drawing from its own generator exactly as its own ``step`` would, and each env keeps
+    its own state, step counts and autoreset flags (tests/envs/test_joint.py: equal to
+    separate steps bit for bit)."""
+
+    def __init__(self, envs: Sequence[TorchVectorEnv]) -> None:
+        self.envs = list(envs)
+
+    @staticmethod
+    def _settings(env: TorchVectorEnv) -> tuple:
+        """What the shared physics reads besides the state: the class, device, dtype and
+        every scalar attribute (constants, time limit, reward variant, env count)."""
+        scalars = tuple(
+            sorted(
+                (k, v)
+                for k, v in vars(env).items()
+                if isinstance(v, (bool, int, float, str)) and k != "_seeded"
+            )
+        )
+        return (type(env), env.device, env.dtype, scalars)
+
+    @classmethod
+    def build(cls, envs: Sequence[Any]) -> JointTorch | None:
+        if not envs or not all(isinstance(e, TorchVectorEnv) for e in envs):
+            return None
+        first = cls._settings(envs[0])
+        if any(cls._settings(e) != first for e in envs[1:]):
+            return None
+        return cls(envs)
+
+    @torch.no_grad()
+    def step(
+        self, actions: torch.Tensor, members: Sequence[int] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(obs, reward, terminated, truncated)`` of the members' envs side by side
+        (all by default), for ``actions`` [M, ...] in the same order."""
+        envs = self.envs if members is None else [self.envs[i] for i in members]
+        first = envs[0]
+        n = first.num_envs
+        if actions.shape[0] != n * len(envs):
+            raise ValueError(f"{actions.shape[0]} actions for {n * len(envs)} envs")
+        action = torch.cat([e._to_action(actions[k * n : (k + 1) * n]) for k, e in enumerate(envs)])
+        next_state, reward, terminated = first._dynamics(torch.cat([e.state for e in envs]), action)
+        resetting = torch.cat([e.autoreset for e in envs])
+        elapsed = torch.cat([e.elapsed for e in envs])
+        for k, env in enumerate(envs):
+            rows = slice(k * n, (k + 1) * n)
+            env.state = env._reset_rows(next_state[rows], resetting[rows])
+        state = torch.cat([e.state for e in envs])
+        elapsed = (elapsed + 1).masked_fill_(resetting, 0)
+        reward = reward.masked_fill(resetting, 0.0)
+        terminated = terminated & ~resetting
+        truncated = elapsed >= first.max_episode_steps
+        autoreset = terminated | truncated
+        for k, env in enumerate(envs):
+            rows = slice(k * n, (k + 1) * n)
+            env.elapsed, env.autoreset = elapsed[rows], autoreset[rows]
+        return first._observe(state), reward, terminated, truncated
+
+
+def joint_stepper(envs: Sequence[Any]) -> JointCartPole | JointTorch | None:
+    """A joint stepper for ``envs``, or None where there is none for their kind
+    (gymnasium's native CartPole vector env and advrun's torch-native envs join)."""
+    return JointCartPole.build(envs) or JointTorch.build(envs)

@@ -1,14 +1,16 @@
-"""A joint step of K gymnasium CartPole vector envs equals K separate steps bit for bit:
-observations, rewards, flags, each env's state, step counts, done flags and random
-stream, through terminations, truncations and resets; a subset of members steps alone."""
+"""A joint step of K gymnasium CartPole vector envs, or of K advrun torch-native envs,
+equals K separate steps bit for bit: observations, rewards, flags, each env's state,
+step counts, done flags and random stream, through terminations, truncations and
+resets; a subset of members steps alone; envs of other settings do not join."""
 
 from __future__ import annotations
 
 import gymnasium as gym
 import numpy as np
 import pytest
+import torch
 
-from advrun.envs.joint import JointCartPole, joint_stepper
+from advrun.envs.joint import JointCartPole, JointTorch, joint_stepper
 
 
 def _envs(sizes: list[int], seeds: list[int], **kwargs: object) -> list:
@@ -90,3 +92,80 @@ def test_bad_actions_are_refused_like_the_env_does() -> None:
         joint.step(np.array([0, 1, 2, 0]))
     with pytest.raises(ValueError, match="invalid"):
         joint.step(np.array([0, 1, 1]))
+
+
+# -- advrun's torch-native envs ---------------------------------------------------------
+
+TORCH_IDS = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "Pendulum-v1"]
+
+
+def _torch_envs(env_id: str, k: int, n: int, draw_all_rows: bool) -> list:
+    from advrun.envs.torch_envs import make_torch_vec_env
+
+    envs = [make_torch_vec_env(env_id, n, max_episode_steps=15) for _ in range(k)]
+    for i, env in enumerate(envs):
+        env.draw_all_rows = draw_all_rows  # True: the GPU's way of drawing resets
+        env.reset(seed=100 + i)
+    return envs
+
+
+def _torch_actions(env, rows: int, gen: torch.Generator) -> torch.Tensor:
+    space = env.single_action_space
+    if isinstance(space, gym.spaces.Discrete):
+        return torch.randint(int(space.n), (rows,), generator=gen)
+    return torch.rand(rows, 1, generator=gen) * 4 - 2
+
+
+@pytest.mark.parametrize("draw_all_rows", [False, True], ids=["masked-rows", "all-rows"])
+@pytest.mark.parametrize("env_id", TORCH_IDS)
+def test_torch_joint_step_equals_separate_steps(env_id: str, draw_all_rows: bool) -> None:
+    k, n = 3, 4
+    joint_envs = _torch_envs(env_id, k, n, draw_all_rows)
+    alone = _torch_envs(env_id, k, n, draw_all_rows)
+    joint = joint_stepper(joint_envs)
+    assert isinstance(joint, JointTorch)
+    gen = torch.Generator().manual_seed(0)
+    truncations = 0
+    for _ in range(80):
+        actions = _torch_actions(joint_envs[0], k * n, gen)
+        obs, reward, term, trunc = joint.step(actions)
+        for i, (env, twin) in enumerate(zip(alone, joint_envs, strict=True)):
+            rows = slice(i * n, (i + 1) * n)
+            o, r, te, tr, _ = env.step(actions[rows])
+            for got, want in ((obs, o), (reward, r), (term, te), (trunc, tr)):
+                assert got.dtype == want.dtype and torch.equal(got[rows], want)
+            assert torch.equal(twin.state, env.state)
+            assert torch.equal(twin.elapsed, env.elapsed)
+            assert torch.equal(twin.autoreset, env.autoreset)
+            assert torch.equal(twin.generator.get_state(), env.generator.get_state())
+        truncations += int(trunc.sum())
+    assert truncations > 0  # resets happened on the way
+
+
+def test_torch_members_step_alone() -> None:
+    joint_envs = _torch_envs("CartPole-v1", 3, 2, False)
+    alone = _torch_envs("CartPole-v1", 3, 2, False)
+    joint = joint_stepper(joint_envs)
+    assert joint is not None
+    gen = torch.Generator().manual_seed(1)
+    for _ in range(30):
+        actions = torch.randint(2, (4,), generator=gen)
+        obs, *_ = joint.step(actions, members=[0, 2])
+        o0, *_ = alone[0].step(actions[:2])
+        o2, *_ = alone[2].step(actions[2:])
+        assert torch.equal(obs, torch.cat([o0, o2]))
+    for twin, env in zip(joint_envs, alone, strict=True):
+        assert torch.equal(twin.state, env.state) and torch.equal(twin.elapsed, env.elapsed)
+
+
+def test_torch_envs_of_other_settings_do_not_join() -> None:
+    from advrun.envs.torch_envs import make_torch_vec_env
+
+    a = make_torch_vec_env("CartPole-v1", 2)
+    assert joint_stepper([a, make_torch_vec_env("CartPole-v1", 2)]) is not None
+    assert joint_stepper([a, make_torch_vec_env("CartPole-v1", 2, max_episode_steps=9)]) is None
+    assert joint_stepper([a, make_torch_vec_env("CartPole-v1", 3)]) is None
+    assert joint_stepper([a, make_torch_vec_env("Acrobot-v1", 2)]) is None
+    assert joint_stepper([a, make_torch_vec_env("CartPole-v1", 2, dtype=torch.float64)]) is None
+    with pytest.raises(ValueError, match="actions"):
+        JointTorch([a, a]).step(torch.zeros(3, dtype=torch.int64))

@@ -24,7 +24,7 @@ from torch import Tensor
 
 from advrun.collect.adapters import EnvAdapter, Step
 from advrun.collect.collector import Collector, EpisodeStats, RolloutBuilder, finished_episodes
-from advrun.collect.joint import JointGymStep
+from advrun.collect.joint import JointStep
 from advrun.collect.reward_scale import RewardScaler
 
 __all__ = ["JoinedEnv", "join", "split", "split_episodes"]
@@ -49,27 +49,22 @@ class JoinedEnv(EnvAdapter):
         self.faults: dict[int, BaseException] = {}
         self.env_seconds = 0.0  # inside the agents' own env steps (the batch's profile)
         # One numpy step for all the agents' envs where their kind allows it.
-        self.joint = JointGymStep.build(parts)
+        self.joint = JointStep.build(parts)
 
     def step(self, actions: Tensor) -> Step:
         if self.joint is not None and not self.faults:
             start = time.perf_counter()
             try:
-                obs, reward, term, trunc = self.joint.step(actions)
+                (obs, reward, term, trunc), faults = self.joint.step(actions)
             except Exception:  # nothing moved: the agents' own steps say whose it is
                 pass
             else:
                 self.env_seconds += time.perf_counter() - start
-                for k, err in self.joint.faults(obs, reward).items():
+                for k, err in faults.items():
                     self.faults[k] = err  # that agent stops; its columns read zeros
                     cols = slice(k * self.n, (k + 1) * self.n)
                     obs[cols], reward[cols], term[cols], trunc[cols] = 0, 0, False, False
-                return (
-                    torch.from_numpy(obs).to(self.device, non_blocking=True),
-                    torch.from_numpy(reward),
-                    torch.from_numpy(term),
-                    torch.from_numpy(trunc),
-                )
+                return obs, reward, term, trunc
         n = self.n
         outs: list[Step] = []
         start = time.perf_counter()

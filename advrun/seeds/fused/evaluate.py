@@ -6,9 +6,9 @@ the first episode per sub-env, stepping the agent's envs until all of them finis
 An agent whose env fails gets the exception instead of its returns.
 
 Where the agents' eval envs can be stepped as one (:class:`~advrun.collect.joint.
-JointGymStep`: gymnasium's CartPole), a step of all the agents still playing is one
-numpy call, and their tallies are one ``[K, episodes]`` array: the same sums of the
-same rewards, so the same returns as the agent-by-agent loop.
+JointStep`: gymnasium's CartPole, advrun's torch-native envs), a step of all the agents
+still playing is one call, and their tallies are one ``[K, episodes]`` tensor: the
+same sums of the same rewards, so the same returns as the agent-by-agent loop.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from advrun.collect.adapters import EnvAdapter
-from advrun.collect.joint import JointGymStep
+from advrun.collect.joint import JointStep
 from advrun.seeds.fused.model import StackedActorCritic
 from advrun.training.evaluate import MAX_EVAL_STEPS, FirstEpisodeReturns, unfinished
 
@@ -47,7 +47,7 @@ def evaluate_stacked(
             results[i] = err
             obs.append(torch.zeros((env.num_envs, *env.obs_shape), dtype=env.obs_dtype))
     live = [i for i in range(k) if results[i] is None]
-    joint = JointGymStep.build(envs) if len(live) == k else None
+    joint = JointStep.build(envs) if len(live) == k else None
     if joint is not None:
         outcome = _evaluate_joint(stack, joint, obs, generators, deterministic, timing)
         if outcome is not None:
@@ -84,7 +84,7 @@ def evaluate_stacked(
 
 def _evaluate_joint(
     stack: StackedActorCritic,
-    joint: JointGymStep,
+    joint: JointStep,
     obs: list[torch.Tensor],
     generators: list[torch.Generator],
     deterministic: bool,
@@ -95,8 +95,10 @@ def _evaluate_joint(
     agent by agent)."""
     k, n = len(obs), joint.num_envs
     results: list[np.ndarray | BaseException | None] = [None] * k
-    returns = np.zeros((k, n))
-    finished = np.zeros((k, n), dtype=bool)
+    data = joint.data_device
+    # FirstEpisodeReturns' sums, one row per agent.
+    returns = torch.zeros((k, n), dtype=torch.float64, device=data)
+    finished = torch.zeros((k, n), dtype=torch.bool, device=data)
     live = list(range(k))
     sub, sub_rows = stack, list(live)
     device = stack.params["policy_head.weight"].device
@@ -110,25 +112,25 @@ def _evaluate_joint(
         actions, _ = sub.sample(out, [generators[i] for i in live], deterministic)
         clock = time.perf_counter()
         try:
-            step = joint.step(actions.reshape(-1), live)
+            step, faults = joint.step(actions.reshape(-1, *actions.shape[2:]), live)
         except Exception:
             return None
-        faults = joint.faults(step[0], step[1], live)
         next_obs, reward, term, trunc = (a.reshape(len(live), n, *a.shape[1:]) for a in step)
-        rows = np.asarray(live)
-        returns[rows] += np.where(finished[rows], 0.0, reward)
+        rows = torch.tensor(live, device=data)
+        returns[rows] += torch.where(finished[rows], 0.0, reward)
         finished[rows] |= term | trunc
-        over = finished[rows].all(axis=1)
+        over = finished[rows].all(dim=1).tolist()
         for j, err in faults.items():
             over[j] = True
             results[live[j]] = err
-        for j in np.flatnonzero(over):
-            if results[live[j]] is None:
-                results[live[j]] = returns[live[j]].copy()
-        if over.any():
-            live = [i for i, done in zip(live, over, strict=True) if not done]
-            next_obs = next_obs[~over]
-        x = torch.from_numpy(next_obs)
+        for j, done in enumerate(over):
+            if done and results[live[j]] is None:
+                results[live[j]] = returns[live[j]].clone().cpu().numpy()
+        if any(over):
+            keep = [j for j, done in enumerate(over) if not done]
+            live = [live[j] for j in keep]
+            next_obs = next_obs[keep]
+        x = next_obs
         if timing is not None:
             key = "env steps (eval)"
             timing[key] = timing.get(key, 0.0) + time.perf_counter() - clock

@@ -14,7 +14,7 @@ import pytest
 from cli_exit import exit_code
 from seeds.identity import member_vs_single, summary
 
-from advrun.collect.joint import JointGymStep
+from advrun.collect.joint import JointStep
 from advrun.seeds.fused.collect import JoinedEnv
 
 RUN = {"total_steps": 512, "env__num_envs": 4, "eval__interval": 256}
@@ -116,7 +116,7 @@ def test_an_agent_whose_env_fails_stops_alone(
     (diverged, naming the env's output), seeds 1 and 3 train to the end, whether the
     agents' envs step as one (advrun.collect.joint) or one by one."""
     if not joint:
-        monkeypatch.setattr(JointGymStep, "build", classmethod(lambda cls, adapters: None))
+        monkeypatch.setattr(JointStep, "build", classmethod(lambda cls, adapters: None))
     original = JoinedEnv.__init__
     joined = []
 

@@ -1,6 +1,7 @@
 """The batch's evaluation gives every agent the returns its own evaluation would: with
-the agents' CartPole envs stepped as one (advrun.collect.joint) and agent by agent
-alike, and an agent whose env goes NaN gets its error while the others finish."""
+the agents' CartPole envs (gymnasium's or advrun's torch-native) stepped as one
+(advrun.collect.joint) and agent by agent alike, and an agent whose env goes NaN gets
+its error while the others finish."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import numpy as np
 import pytest
 import torch
 
-from advrun.collect.adapters import GymAdapter
-from advrun.collect.joint import JointGymStep
+from advrun.collect.adapters import EnvAdapter, GymAdapter, TorchAdapter
+from advrun.collect.joint import JointStep
 from advrun.config import to_train_config
+from advrun.envs.torch_envs import make_torch_vec_env
 from advrun.seeds.fused.evaluate import evaluate_stacked
 from advrun.seeds.fused.model import StackedActorCritic
 from advrun.training.builders import build_model
@@ -23,7 +25,12 @@ from advrun.training.faults import NonFiniteEnvOutput
 K, EPISODES, SEEDS = 3, 5, [101, 202, 303]
 
 
-def _adapters() -> list[GymAdapter]:
+def _adapters(backend: str = "gymnasium") -> list[EnvAdapter]:
+    if backend == "torch":  # advrun's torch-native CartPole
+        return [
+            TorchAdapter(make_torch_vec_env("CartPole-v1", EPISODES), torch.device("cpu"))
+            for _ in range(K)
+        ]
     return [
         GymAdapter(
             gym.make_vec("CartPole-v1", num_envs=EPISODES, vectorization_mode="vector_entry_point"),
@@ -48,18 +55,23 @@ def _gens() -> list[torch.Generator]:
     return [torch.Generator().manual_seed(s) for s in range(K)]
 
 
+@pytest.mark.parametrize("backend", ["gymnasium", "torch"])
 @pytest.mark.parametrize("deterministic", [True, False])
-def test_joint_evaluation_equals_each_agents_own(models, monkeypatch, deterministic) -> None:
-    envs = _adapters()
-    assert JointGymStep.build(envs) is not None
+def test_joint_evaluation_equals_each_agents_own(
+    models, monkeypatch, deterministic: bool, backend: str
+) -> None:
+    envs = _adapters(backend)
+    assert JointStep.build(envs) is not None
     joint = evaluate_stacked(StackedActorCritic(models), envs, SEEDS, _gens(), deterministic)
-    monkeypatch.setattr(JointGymStep, "build", classmethod(lambda cls, adapters: None))
-    alone = evaluate_stacked(StackedActorCritic(models), _adapters(), SEEDS, _gens(), deterministic)
+    monkeypatch.setattr(JointStep, "build", classmethod(lambda cls, adapters: None))
+    alone = evaluate_stacked(
+        StackedActorCritic(models), _adapters(backend), SEEDS, _gens(), deterministic
+    )
     for a, b in zip(joint, alone, strict=True):
         np.testing.assert_array_equal(a, b)
     if deterministic:  # and each equals the single run's evaluation
         for model, seed, got in zip(models, SEEDS, joint, strict=True):
-            own = evaluate(model_policy(model), _adapters()[0], seed=seed)
+            own = evaluate(model_policy(model), _adapters(backend)[0], seed=seed)
             np.testing.assert_array_equal(got, own)
     lengths = {float(r) for result in joint for r in result}
     assert len(lengths) > 1  # episodes of different lengths, so agents finish apart
