@@ -100,6 +100,7 @@ def _evaluate_joint(
     returns = torch.zeros((k, n), dtype=torch.float64, device=data)
     finished = torch.zeros((k, n), dtype=torch.bool, device=data)
     live = list(range(k))
+    rows = torch.arange(k, device=data)  # the live agents' rows, remade when one ends
     sub, sub_rows = stack, list(live)
     device = stack.params["policy_head.weight"].device
     x = torch.stack(obs)
@@ -116,10 +117,13 @@ def _evaluate_joint(
         except Exception:
             return None
         next_obs, reward, term, trunc = (a.reshape(len(live), n, *a.shape[1:]) for a in step)
-        rows = torch.tensor(live, device=data)
-        returns[rows] += torch.where(finished[rows], 0.0, reward)
-        finished[rows] |= term | trunc
-        over = finished[rows].all(dim=1).tolist()
+        if len(rows) != len(live):
+            rows = torch.tensor(live, device=data)
+        done = finished[rows]
+        returns[rows] += torch.where(done, 0.0, reward)
+        done |= term | trunc
+        finished[rows] = done
+        over = done.all(dim=1).tolist()
         for j, err in faults.items():
             over[j] = True
             results[live[j]] = err
