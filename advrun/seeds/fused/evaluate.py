@@ -99,7 +99,7 @@ def _evaluate_joint(
     data = joint.data_device
     # FirstEpisodeReturns' float64 sums, one row per agent: in numpy on the host (a third
     # of torch's per-call cost on arrays this small), in torch on an accelerator.
-    host = data.type == "cpu"
+    host = _host(data)
     xp: Any = np if host else torch
     returns = xp.zeros((k, n), dtype=xp.float64, **({} if host else {"device": data}))
     finished = xp.zeros(
@@ -152,5 +152,10 @@ def _evaluate_joint(
     return [r for r in results if r is not None]
 
 
+def _host(data: torch.device) -> bool:
+    """Whether the joint evaluation tallies in numpy (env outputs on the host)."""
+    return data.type == "cpu"
+
+
 def _index(rows: list[int], data: torch.device) -> np.ndarray | torch.Tensor:
-    return np.asarray(rows) if data.type == "cpu" else torch.tensor(rows, device=data)
+    return np.asarray(rows) if _host(data) else torch.tensor(rows, device=data)

@@ -55,11 +55,14 @@ def _gens() -> list[torch.Generator]:
     return [torch.Generator().manual_seed(s) for s in range(K)]
 
 
+@pytest.mark.parametrize("tally", ["numpy", "torch"])
 @pytest.mark.parametrize("backend", ["gymnasium", "torch"])
 @pytest.mark.parametrize("deterministic", [True, False])
 def test_joint_evaluation_equals_each_agents_own(
-    models, monkeypatch, deterministic: bool, backend: str
+    models, monkeypatch, deterministic: bool, backend: str, tally: str
 ) -> None:
+    if tally == "torch":  # the accelerator's way of tallying, here on the CPU
+        monkeypatch.setattr("advrun.seeds.fused.evaluate._host", lambda data: False)
     envs = _adapters(backend)
     assert JointStep.build(envs) is not None
     joint = evaluate_stacked(StackedActorCritic(models), envs, SEEDS, _gens(), deterministic)
