@@ -2,7 +2,9 @@
 
 :class:`JoinedEnv` is an :class:`~advrun.collect.adapters.EnvAdapter` over the agents'
 own adapters (each keeps its own seeded vector env): a step splits the actions into
-K slices of N, steps each agent's envs and concatenates what they return, so a single
+K slices of N, steps each agent's envs and concatenates what they return (or, where
+their kind allows, steps them all in one call with the same outcome:
+:class:`~advrun.collect.joint.JointStep`), so a single
 :class:`~advrun.collect.collector.RolloutBuilder` stores one ``[T, K * N]`` rollout
 with the agents' columns side by side (agent k owns columns ``kN .. kN + N - 1``).
 Every per-column computation (the NEXT_STEP flags, the estimators) is then each
@@ -48,7 +50,7 @@ class JoinedEnv(EnvAdapter):
         self.max_episode_steps = first.max_episode_steps
         self.faults: dict[int, BaseException] = {}
         self.env_seconds = 0.0  # inside the agents' own env steps (the batch's profile)
-        # One numpy step for all the agents' envs where their kind allows it.
+        # One step for all the agents' envs where their kind allows it (advrun.collect.joint).
         self.joint = JointStep.build(parts)
 
     def step(self, actions: Tensor) -> Step:

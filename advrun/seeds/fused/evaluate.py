@@ -135,12 +135,12 @@ def _evaluate_joint(
         for j, err in faults.items():
             over[j] = True
             results[live[j]] = err
-        for j, done in enumerate(over):
-            if done and results[live[j]] is None:
+        for j, ended in enumerate(over):
+            if ended and results[live[j]] is None:
                 own = returns[live[j]]
                 results[live[j]] = own.copy() if host else own.cpu().numpy()
         if any(over):
-            keep = [j for j, done in enumerate(over) if not done]
+            keep = [j for j, ended in enumerate(over) if not ended]
             live = [live[j] for j in keep]
             next_obs = next_obs[keep]
         x = next_obs
