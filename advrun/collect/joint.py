@@ -58,11 +58,9 @@ class JointStep:
         (among them) -> the NonFiniteEnvOutput its own adapter would have raised. Raises
         before any env moves where the actions do not fit."""
         chosen = self.adapters if members is None else [self.adapters[i] for i in members]
-        if isinstance(self.stepper, JointTorch):
-            obs, reward, term, trunc = self.stepper.step(chosen[0].to_env_action(actions), members)
-            step = (obs.to(dtype=torch.float32), reward.to(torch.float64), term, trunc)
-            return step, {}
         obs, reward, term, trunc = self.stepper.step(chosen[0].to_env_action(actions), members)
+        if isinstance(self.stepper, JointTorch):  # TorchAdapter.step's conversions
+            return (obs.to(dtype=torch.float32), reward.to(torch.float64), term, trunc), {}
         for adapter in chosen:
             adapter._step += 1
         reward = reward.astype(np.float64)

@@ -161,17 +161,16 @@ def torch_single(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run_dir
 
 
+def _two_seeds(cli, tiny, batch_dir: Path, how: str, run: dict[str, object]) -> int:
+    """``advrun train seeds=[1,2] seeds_mode=<how>`` with the tiny overrides ``run``."""
+    argv = ["train", *tiny(**run), "seeds=[1,2]", f"seeds_mode={how}", f"hydra.run.dir={batch_dir}"]
+    return exit_code(cli, argv)
+
+
 def test_torch_env_backend(cli, tiny, tmp_path: Path, torch_single: Path, mode) -> None:
     """The torch-native envs (env.backend=torch) batch the same way."""
     how = "fused" if mode == "fused" else "exact"
-    argv = [
-        "train",
-        *tiny(**TORCH_ENVS),
-        "seeds=[1,2]",
-        f"seeds_mode={how}",
-        f"hydra.run.dir={tmp_path / 'b'}",
-    ]
-    assert exit_code(cli, argv) == 0
+    assert _two_seeds(cli, tiny, tmp_path / "b", how, TORCH_ENVS) == 0
     assert member_vs_single(tmp_path / "b" / "seed_2", torch_single, RTOL[mode]) == []
 
 
@@ -187,14 +186,7 @@ def test_cuda_batch_members_match_cuda_single_runs(cli, tiny, tmp_path: Path, ho
     run of its seed (exact mode batches the policy step across agents on CUDA)."""
     single = tmp_path / "single_2"
     assert exit_code(cli, ["train", *tiny(**CUDA_RUN), "seed=2", f"hydra.run.dir={single}"]) == 0
-    argv = [
-        "train",
-        *tiny(**CUDA_RUN),
-        "seeds=[1,2]",
-        f"seeds_mode={how}",
-        f"hydra.run.dir={tmp_path / 'b'}",
-    ]
-    assert exit_code(cli, argv) == 0
+    assert _two_seeds(cli, tiny, tmp_path / "b", how, CUDA_RUN) == 0
     assert json.loads((tmp_path / "b" / "batch.json").read_text())["mode"] == how
     assert member_vs_single(tmp_path / "b" / "seed_2", single, 1e-4) == []
     assert member_vs_single(tmp_path / "b" / "seed_1", single, 1e-4) != []

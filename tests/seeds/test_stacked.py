@@ -4,27 +4,15 @@ the batched bmm and the module's addmm round differently; advrun.seeds.lockstep)
 
 from __future__ import annotations
 
-import gymnasium as gym
 import torch
+from seeds.agents import seeded_models
 
-from advrun.config import to_train_config
 from advrun.seeds.stacked import StackedModels
-from advrun.training.builders import build_model
-
-
-def _models(compose_train, k: int, overrides: list[str]) -> list[torch.nn.Module]:
-    cfg = to_train_config(compose_train(["env=cartpole", *overrides]))
-    env = gym.make("CartPole-v1")
-    models = []
-    for seed in range(k):
-        torch.manual_seed(seed)
-        models.append(build_model(cfg, env.observation_space, env.action_space))
-    return models
 
 
 def test_stacked_forward_matches_each_model(compose_train) -> None:
     torch.set_num_threads(1)
-    models = _models(compose_train, 5, ["network.normalize_obs=true"])
+    models = seeded_models(compose_train, 5, ["network.normalize_obs=true"])
     for k, model in enumerate(models):  # distinct observation statistics per agent
         model.obs_norm.update(torch.randn(50, 4) * (k + 1) + k)
     stack = StackedModels(models)
@@ -44,7 +32,7 @@ def test_stacked_forward_matches_each_model(compose_train) -> None:
 
 
 def test_restack_follows_the_models(compose_train) -> None:
-    models = _models(compose_train, 2, [])
+    models = seeded_models(compose_train, 2)
     stack = StackedModels(models)
     with torch.no_grad():
         for p in models[1].parameters():

@@ -106,7 +106,7 @@ def _evaluate_joint(
         (k, n), dtype=xp.bool_ if host else torch.bool, **({} if host else {"device": data})
     )
     live = list(range(k))
-    rows = _index(list(range(k)), data)  # the live agents' rows, remade when one ends
+    rows = _index(live, data)  # the live agents' rows, remade when one ends
     sub, sub_rows = stack, list(live)
     device = stack.params["policy_head.weight"].device
     x = torch.stack(obs)

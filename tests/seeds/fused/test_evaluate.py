@@ -11,14 +11,13 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
+from seeds.agents import seeded_models
 
 from advrun.collect.adapters import EnvAdapter, GymAdapter, TorchAdapter
 from advrun.collect.joint import JointStep
-from advrun.config import to_train_config
 from advrun.envs.torch_envs import make_torch_vec_env
 from advrun.seeds.fused.evaluate import evaluate_stacked
 from advrun.seeds.fused.model import StackedActorCritic
-from advrun.training.builders import build_model
 from advrun.training.evaluate import evaluate, model_policy
 from advrun.training.faults import NonFiniteEnvOutput
 
@@ -42,13 +41,7 @@ def _adapters(backend: str = "gymnasium") -> list[EnvAdapter]:
 
 @pytest.fixture
 def models(compose_train) -> list[torch.nn.Module]:
-    cfg = to_train_config(compose_train(["env=cartpole"]))
-    env = gym.make("CartPole-v1")
-    out = []
-    for seed in range(K):
-        torch.manual_seed(seed)
-        out.append(build_model(cfg, env.observation_space, env.action_space))
-    return out
+    return seeded_models(compose_train, K)
 
 
 def _gens() -> list[torch.Generator]:

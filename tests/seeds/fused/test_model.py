@@ -4,25 +4,13 @@ gradient of its own loss, and clipping scales each agent on its own norm."""
 
 from __future__ import annotations
 
-import gymnasium as gym
 import pytest
 import torch
+from seeds.agents import seeded_models
 
-from advrun.config import to_train_config
 from advrun.seeds.fused.model import StackedActorCritic, clip_per_agent, unsupported
-from advrun.training.builders import build_model
 
 CLOSE = {"rtol": 1e-5, "atol": 1e-6}
-
-
-def _models(compose_train, env_id: str, overrides: list[str], k: int = 3) -> list[torch.nn.Module]:
-    cfg = to_train_config(compose_train(["env=cartpole", *overrides]))
-    env = gym.make(env_id)
-    models = []
-    for seed in range(k):
-        torch.manual_seed(seed)
-        models.append(build_model(cfg, env.observation_space, env.action_space))
-    return models
 
 
 CASES = {
@@ -35,7 +23,7 @@ CASES = {
 @pytest.fixture(params=sorted(CASES))
 def models(request, compose_train) -> list[torch.nn.Module]:
     env_id, overrides = CASES[request.param]
-    models = _models(compose_train, env_id, overrides)
+    models = seeded_models(compose_train, 3, overrides, env_id)
     for k, model in enumerate(models):
         with torch.no_grad():  # distinct log-stds and observation statistics per agent
             if getattr(model, "log_std", None) is not None:
@@ -135,11 +123,11 @@ def test_sampling_draws_from_each_agents_generator(models) -> None:
 
 
 def test_unsupported_networks_are_named(compose_train) -> None:
-    (recurrent,) = _models(compose_train, "CartPole-v1", ["network=gru"], k=1)
+    (recurrent,) = seeded_models(compose_train, 1, ["network=gru"])
     assert "RecurrentActorCritic" in (unsupported(recurrent) or "")
-    (frozen,) = _models(compose_train, "CartPole-v1", [], k=1)
+    (frozen,) = seeded_models(compose_train, 1)
     frozen.actor_trunk.fc0.weight.requires_grad_(False)
     assert "frozen" in (unsupported(frozen) or "")
-    (multi,) = _models(compose_train, "CartPole-v1", [], k=1)
+    (multi,) = seeded_models(compose_train, 1)
     multi.action_kind = "multi_binary"
     assert "multi_binary" in (unsupported(multi) or "")
