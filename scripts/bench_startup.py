@@ -12,7 +12,7 @@ env=cartpole`` <= 2.5.
 
 Breakdown: one ``advrun train env=cartpole`` in this process with timers around the
 phases that are fixed costs whatever the run's length (imports, Hydra, building the run,
-the optimizer's first ``torch._dynamo`` import, the TensorBoard writer, evaluations,
+the optimizer, the TensorBoard writer, evaluations,
 checkpoint writes); the rest is training.
 """
 
@@ -132,7 +132,7 @@ def breakdown() -> None:
     t.wrap(trainer.Trainer, "__init__", "Trainer.__init__ (all of it)")
     t.wrap(builders, "build_envs", "  build envs")
     t.wrap(builders, "build_model", "  build network")
-    t.wrap(builders, "build_optimizer", "  build optimizer (imports torch._dynamo)")
+    t.wrap(builders, "build_optimizer", "  build optimizer")
     t.wrap(tb.TensorBoardLogger, "__init__", "  TensorBoard writer")
     t.wrap(tb.TensorBoardLogger, "hparams_start", "  TensorBoard hparams")
     t.wrap(trainer.Trainer, "_evaluate", "evaluations")

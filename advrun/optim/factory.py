@@ -12,6 +12,10 @@ around it: the learning-rate ``schedule`` (with ``min_lr_ratio``) and
 Adam and AdamW use torch's fused kernel when it supports the parameters (CPU and
 CUDA floating point, torch >= 2.4): one kernel for every parameter instead of a
 Python loop, ~12% off a CartPole PPO update on CPU. Otherwise torch's default.
+
+Each is torch's own class behind :func:`advrun.optim.eager.eager`, which skips the
+``torch._dynamo`` import torch's optimizers do on first use (~1 s of start-up) while
+nothing is being compiled; the update and the checkpoint format are torch's.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import torch
 from omegaconf import MISSING
 
 from advrun.config.errors import ConfigError
+from advrun.optim.eager import eager
 from advrun.optim.schedules import SCHEDULES
 from advrun.registry import Registry
 
@@ -189,17 +194,17 @@ def _adam(cls: type[torch.optim.Optimizer], params: Params, cfg: AdamConfig) -> 
 
 @OPTIMIZERS.register("adam", config=AdamConfig, summary="Adam (Kingma & Ba, 2015), fused")
 def _build_adam(params: Params, cfg: AdamConfig) -> torch.optim.Optimizer:
-    return _adam(torch.optim.Adam, params, cfg)
+    return _adam(eager(torch.optim.Adam), params, cfg)
 
 
 @OPTIMIZERS.register("adamw", config=AdamWConfig, summary="AdamW: Adam with decoupled decay")
 def _build_adamw(params: Params, cfg: AdamWConfig) -> torch.optim.Optimizer:
-    return _adam(torch.optim.AdamW, params, cfg)
+    return _adam(eager(torch.optim.AdamW), params, cfg)
 
 
 @OPTIMIZERS.register("sgd", config=SGDConfig, summary="SGD with (Nesterov) momentum")
 def _build_sgd(params: Params, cfg: SGDConfig) -> torch.optim.Optimizer:
-    return torch.optim.SGD(
+    return eager(torch.optim.SGD)(
         params,
         lr=float(cfg.lr),
         momentum=float(cfg.momentum),
@@ -210,7 +215,7 @@ def _build_sgd(params: Params, cfg: SGDConfig) -> torch.optim.Optimizer:
 
 @OPTIMIZERS.register("rmsprop", config=RMSpropConfig, summary="RMSprop (the A2C paper's)")
 def _build_rmsprop(params: Params, cfg: RMSpropConfig) -> torch.optim.Optimizer:
-    return torch.optim.RMSprop(
+    return eager(torch.optim.RMSprop)(
         params,
         lr=float(cfg.lr),
         alpha=float(cfg.alpha),

@@ -53,7 +53,7 @@ def test_registry_lists_every_optimizer_with_its_config() -> None:
 )
 def test_make_optimizer_class_and_hyperparameters(name: str, cls: type) -> None:
     opt = make_optimizer(_params(), CONFIGS[name])
-    assert type(opt) is cls
+    assert type(opt).__bases__ == (cls,)  # torch's class, behind advrun.optim.eager
     group = opt.param_groups[0]
     assert group["lr"] == pytest.approx(3e-4)
     assert group["weight_decay"] == pytest.approx(0.01)
