@@ -12,12 +12,34 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from torch.utils.tensorboard import SummaryWriter
-from torch.utils.tensorboard.summary import hparams
+
+@contextlib.contextmanager
+def _without_s3() -> Iterator[None]:
+    """Import TensorBoard's writer without ``boto3``: TensorBoard's file layer imports
+    boto3 (and botocore) when it is installed, only to accept ``s3://`` paths, which a
+    run dir never is. That import is ~0.13 s of every ``advrun train`` where boto3 is
+    present (the ``ray`` extra pulls it in). A ``None`` entry in ``sys.modules`` makes
+    that one ``import boto3`` fail as if boto3 were absent; the entry is removed at
+    once, so a later ``import boto3`` (the user's own) works as usual."""
+    if "boto3" in sys.modules:
+        yield
+        return
+    sys.modules["boto3"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if sys.modules.get("boto3", 0) is None:
+            del sys.modules["boto3"]
+
+
+with _without_s3():
+    from torch.utils.tensorboard import SummaryWriter
+    from torch.utils.tensorboard.summary import hparams
 
 log = logging.getLogger(__name__)
 _WRITER_THREAD = "_AsyncWriterThread"

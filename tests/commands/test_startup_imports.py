@@ -59,3 +59,21 @@ def test_the_probe_sees_an_import() -> None:
     loaded, out = _loaded(["train", "--cfg", "job"])
     assert "torch" in loaded
     assert "env:" in out
+
+
+def test_a_training_run_imports_neither_torch_dynamo_nor_boto3(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`advrun train` end to end: the optimizer skips torch._dynamo (advrun.optim.eager,
+    ~1 s) and TensorBoard's writer skips boto3 (advrun.storage.tb); both stay loadable."""
+    probe = PROBE.replace(repr(HEAVY), repr(("torch._dynamo", "boto3", "torch")))
+    argv = ["train", "env=cartpole", "total_steps=4096", "eval.interval=2048"]
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, json.dumps([*argv, f"hydra.run.dir={tmp_path}"])],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    loaded = json.loads(proc.stdout.rpartition("\nLOADED=")[2])
+    assert loaded == ["torch"], loaded
+    assert (tmp_path / "checkpoints" / "last.pt").is_file()
