@@ -99,6 +99,28 @@ def _refuse_group_lists(args: list[str]) -> None:
             raise SystemExit(2)
 
 
+def _refuse_keyless(args: list[str]) -> None:
+    """An override with nothing between its prefix and ``=`` (``~``, ``+=1``, ``=x``):
+    Hydra's own message (``Could not delete ''``) names neither the argument nor a fix."""
+    for arg in args:
+        if arg.startswith("-") or not arg.strip():
+            continue
+        key = arg.partition("=")[0].lstrip("+~")
+        if not key.strip():
+            sys.stderr.write(
+                f"advrun: Invalid override {arg!r}: it names no config key. Fix: write the "
+                f"key after the prefix: key=value sets one, +key=value adds one, ~group "
+                f"drops a config group (e.g. ~tuned).\n"
+            )
+            raise SystemExit(2)
+
+
+def precheck_overrides(args: list[str]) -> None:
+    """What ``advrun train`` refuses before Hydra composes anything (exit 2)."""
+    _refuse_keyless(args)
+    _refuse_group_lists(args)
+
+
 def _print_help(name: str, args: list[str]) -> bool:
     """``advrun <command> --help`` without Hydra's slow group scan (see
     :func:`advrun.config.help.command_help`); False when Hydra must print it."""
@@ -149,7 +171,7 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(errors.EXIT_BAD_INPUT) from None
     if name == "train":
         args = [_experiment_alias(a) for a in args]
-        _refuse_group_lists(args[1:])
+        precheck_overrides(args[1:])
     module_name, attr, _ = COMMANDS[name]
     if name in HYDRA_COMMANDS:
         # Hydra's help composes and prints the config but runs nothing: the component

@@ -1,12 +1,12 @@
 """`advrun train <group>=[...]` for the groups that take one config is refused with
 exit 2 before Hydra composes (Hydra itself fails on ``tuned=[0,-1]`` with a TypeError
-traceback, found by tests/config/test_fuzz_overrides.py)."""
+traceback, found by tests/config/test_fuzz_overrides.py); so is an override with no key."""
 
 from __future__ import annotations
 
 import pytest
 
-from advrun.cli import LIST_REFUSED, _refuse_group_lists
+from advrun.cli import LIST_REFUSED, _refuse_group_lists, main, precheck_overrides
 
 
 @pytest.mark.parametrize("group", sorted(LIST_REFUSED))
@@ -25,3 +25,21 @@ def test_single_values_and_other_lists_pass() -> None:
     _refuse_group_lists(
         ["env=cartpole", "tuned=ppo_gae_pendulum", "seeds=[1,2]", "network.hidden_sizes=[8]"]
     )
+
+
+@pytest.mark.parametrize("arg", ["~", "+=3", "++=1", "=x", "~=a"])
+def test_an_override_with_no_key_exits_2_before_hydra(
+    arg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the override fuzz test: Hydra's own message for ``~`` is ``Could not
+    delete ''``, which names neither the argument nor a fix."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "seed=2", arg])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"advrun: Invalid override {arg!r}: it names no config key.")
+    assert "Fix:" in err
+
+
+def test_keys_flags_and_values_pass_the_precheck() -> None:
+    precheck_overrides(["~tuned", "+extra=1", "seed=3", "-m", "--cfg", "job", "hydra.run.dir=x"])

@@ -181,14 +181,14 @@ def _check_ranges(c: TrainConfig) -> None:
 
 
 def _outcome(overrides: list[str]) -> None:
-    from advrun.cli import _refuse_group_lists
+    from advrun.cli import precheck_overrides
 
     try:
         # The CLI's own pre-check (a list for env/algo/advantage, which also name the
         # tuned file): exit 2 with a message before Hydra composes anything.
-        _refuse_group_lists(overrides)
+        precheck_overrides(overrides)
     except SystemExit as exit_:
-        event("refused by the CLI (group list)")
+        event("refused by the CLI (group list, keyless override)")
         assert exit_.code == 2
         return
     try:
@@ -246,6 +246,7 @@ def test_random_overrides_compose_or_fail_cleanly() -> None:
     @example(["seed=-1"])
     @example(["seed=99999999999"])
     @example(["tuned=[0,-1]"])  # Hydra's TypeError on a list for the tuned group
+    @example(["~"])  # Hydra's "Could not delete ''", which names no override
     # Cases from the brief.
     @example(["network.hidden_sizes=[0,-1]"])
     @example(["+unknown.key=1"])
