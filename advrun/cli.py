@@ -99,6 +99,42 @@ def _refuse_group_lists(args: list[str]) -> None:
             raise SystemExit(2)
 
 
+# Config groups an override selects options of (plus Hydra's own, e.g. hydra/launcher).
+GROUPS = ("env", "network", "advantage", "optimizer", "algo", "experiment", "tuned")
+GROUP_EXAMPLE = {
+    **LIST_REFUSED,
+    "network": "mlp",
+    "optimizer": "adam",
+    "experiment": "ppo_cartpole",
+}
+
+
+def _refuse_non_name_lists(args: list[str]) -> None:
+    """A list for a config group must list option names: Hydra fails on any other
+    element (``optimizer=[0,-1]``, ``network=[null]``, ``hydra/launcher=[[a]]``) with a
+    TypeError traceback. Lists of names (``network=[mlp]``) are Hydra's to compose."""
+    for arg in args:
+        key, sep, value = arg.partition("=")
+        group = key.lstrip("+~")
+        if not (sep and value.lstrip().startswith("[") and (group in GROUPS or "/" in group)):
+            continue
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        try:
+            parsed = OverridesParser.create().parse_override(arg).value()
+        except Exception:  # not an override at all: Hydra's parser names it
+            continue
+        if isinstance(parsed, list) and all(isinstance(v, str) for v in parsed):
+            continue
+        example = GROUP_EXAMPLE.get(group)
+        one = f"{group}={example}" if example else f"{group}=<an option's name>"
+        sys.stderr.write(
+            f"advrun: Invalid config `{group}`: {arg!r} is not a list of {group} option "
+            f"names. Fix: give one name, e.g. {one}, or sweep several with -m {group}=a,b.\n"
+        )
+        raise SystemExit(2)
+
+
 def _refuse_keyless(args: list[str]) -> None:
     """An override with nothing between its prefix and ``=`` (``~``, ``+=1``, ``=x``):
     Hydra's own message (``Could not delete ''``) names neither the argument nor a fix."""
@@ -119,6 +155,7 @@ def precheck_overrides(args: list[str]) -> None:
     """What ``advrun train`` refuses before Hydra composes anything (exit 2)."""
     _refuse_keyless(args)
     _refuse_group_lists(args)
+    _refuse_non_name_lists(args)
 
 
 def _print_help(name: str, args: list[str]) -> bool:

@@ -43,3 +43,23 @@ def test_an_override_with_no_key_exits_2_before_hydra(
 
 def test_keys_flags_and_values_pass_the_precheck() -> None:
     precheck_overrides(["~tuned", "+extra=1", "seed=3", "-m", "--cfg", "job", "hydra.run.dir=x"])
+
+
+@pytest.mark.parametrize(
+    "arg", ["optimizer=[0,-1]", "network=[null]", "experiment=[1.5]", "hydra/launcher=[[a]]"]
+)
+def test_a_group_list_of_non_names_exits_2_naming_the_group(
+    arg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the override fuzz test: Hydra's TypeError traceback on such a list."""
+    group = arg.partition("=")[0]
+    with pytest.raises(SystemExit) as exit_:
+        precheck_overrides(["seed=1", arg])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"advrun: Invalid config `{group}`: {arg!r} is not a list of")
+    assert "Fix: give one name" in err
+
+
+def test_a_group_list_of_names_is_left_to_hydra() -> None:
+    precheck_overrides(["network=[mlp]", "optimizer=[adam, sgd]", "hydra/launcher=[basic]"])

@@ -247,6 +247,7 @@ def test_random_overrides_compose_or_fail_cleanly() -> None:
     @example(["seed=99999999999"])
     @example(["tuned=[0,-1]"])  # Hydra's TypeError on a list for the tuned group
     @example(["~"])  # Hydra's "Could not delete ''", which names no override
+    @example(["optimizer=[0,-1]"])  # Hydra's TypeError on a non-name list for any group
     # Cases from the brief.
     @example(["network.hidden_sizes=[0,-1]"])
     @example(["+unknown.key=1"])
