@@ -79,17 +79,27 @@ def _experiment_alias(arg: str) -> str:
 
 # Groups that take one config each, with an example name for the error's fix.
 LIST_REFUSED = {"env": "cartpole", "algo": "ppo", "advantage": "gae", "tuned": "ppo_gae_pendulum"}
+# The other config groups an override selects options of (plus Hydra's own, e.g.
+# hydra/launcher), with an example name where advrun has one.
+OTHER_GROUPS = {"network": "mlp", "optimizer": "adam", "experiment": "ppo_cartpole"}
 
 
 def _refuse_group_lists(args: list[str]) -> None:
-    """``env/algo/advantage=[...]`` would select several configs of the group; these three
-    also name the tuned file (``tuned: ${algo}_${advantage}_${env}``), where Hydra fails
-    on a list with a TypeError traceback, as it does on ``tuned=[...]`` itself. One value
-    each (a sweep lists them with -m)."""
+    """A list for a config group, before Hydra sees it:
+
+    * ``env/algo/advantage=[...]`` would select several configs of the group; these
+      three also name the tuned file (``tuned: ${algo}_${advantage}_${env}``), where
+      Hydra fails on a list with a TypeError traceback, as it does on ``tuned=[...]``
+      itself. One value each (a sweep lists them with -m).
+    * any other group's list must list option names: Hydra fails on any other element
+      (``optimizer=[0,-1]``, ``network=[null]``, ``hydra/launcher=[[a]]``) with a
+      TypeError traceback. Lists of names (``network=[mlp]``) are Hydra's to compose."""
     for arg in args:
         key, sep, value = arg.partition("=")
         group = key.lstrip("+~")
-        if sep and group in LIST_REFUSED and value.lstrip().startswith("["):
+        if not (sep and value.lstrip().startswith("[")):
+            continue
+        if group in LIST_REFUSED:
             sys.stderr.write(
                 f"advrun: Invalid config `{group}`: {arg!r} selects a list of {group} "
                 f"configs; a run takes one. Fix: give one name, e.g. {group}="
@@ -97,42 +107,22 @@ def _refuse_group_lists(args: list[str]) -> None:
                 f"sweep several with -m {group}=a,b.\n"
             )
             raise SystemExit(2)
+        if group in OTHER_GROUPS or "/" in group:
+            from hydra.core.override_parser.overrides_parser import OverridesParser
 
-
-# Config groups an override selects options of (plus Hydra's own, e.g. hydra/launcher).
-GROUPS = ("env", "network", "advantage", "optimizer", "algo", "experiment", "tuned")
-GROUP_EXAMPLE = {
-    **LIST_REFUSED,
-    "network": "mlp",
-    "optimizer": "adam",
-    "experiment": "ppo_cartpole",
-}
-
-
-def _refuse_non_name_lists(args: list[str]) -> None:
-    """A list for a config group must list option names: Hydra fails on any other
-    element (``optimizer=[0,-1]``, ``network=[null]``, ``hydra/launcher=[[a]]``) with a
-    TypeError traceback. Lists of names (``network=[mlp]``) are Hydra's to compose."""
-    for arg in args:
-        key, sep, value = arg.partition("=")
-        group = key.lstrip("+~")
-        if not (sep and value.lstrip().startswith("[") and (group in GROUPS or "/" in group)):
-            continue
-        from hydra.core.override_parser.overrides_parser import OverridesParser
-
-        try:
-            parsed = OverridesParser.create().parse_override(arg).value()
-        except Exception:  # not an override at all: Hydra's parser names it
-            continue
-        if isinstance(parsed, list) and all(isinstance(v, str) for v in parsed):
-            continue
-        example = GROUP_EXAMPLE.get(group)
-        one = f"{group}={example}" if example else f"{group}=<an option's name>"
-        sys.stderr.write(
-            f"advrun: Invalid config `{group}`: {arg!r} is not a list of {group} option "
-            f"names. Fix: give one name, e.g. {one}, or sweep several with -m {group}=a,b.\n"
-        )
-        raise SystemExit(2)
+            try:
+                parsed = OverridesParser.create().parse_override(arg).value()
+            except Exception:  # not an override at all: Hydra's parser names it
+                continue
+            if isinstance(parsed, list) and all(isinstance(v, str) for v in parsed):
+                continue
+            example = OTHER_GROUPS.get(group, "<an option's name>")
+            sys.stderr.write(
+                f"advrun: Invalid config `{group}`: {arg!r} is not a list of {group} option "
+                f"names. Fix: give one name, e.g. {group}={example}, or sweep several with "
+                f"-m {group}=a,b.\n"
+            )
+            raise SystemExit(2)
 
 
 def _refuse_keyless(args: list[str]) -> None:
@@ -155,7 +145,6 @@ def precheck_overrides(args: list[str]) -> None:
     """What ``advrun train`` refuses before Hydra composes anything (exit 2)."""
     _refuse_keyless(args)
     _refuse_group_lists(args)
-    _refuse_non_name_lists(args)
 
 
 def _print_help(name: str, args: list[str]) -> bool:
