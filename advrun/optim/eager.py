@@ -79,9 +79,28 @@ def _bypass_step(fn: Callable[..., Any]) -> Callable[..., Any]:
 @functools.cache
 def eager(cls: type[torch.optim.Optimizer]) -> type[torch.optim.Optimizer]:
     """A subclass of ``cls`` (so ``isinstance`` and checkpoints are unchanged) whose
-    methods skip the ``torch._dynamo`` import while nothing else has imported it."""
+    methods skip the ``torch._dynamo`` import while nothing else has imported it.
+
+    For a ``torch.optim`` class the subclass is importable as
+    ``advrun.optim.eager.Eager<Name>`` (module ``__getattr__`` below), so pickling an
+    optimizer (``pickle``, ``torch.save(optimizer)``, a launcher shipping it to another
+    process) works in any interpreter, including one that never called :func:`eager`."""
     namespace: dict[str, Any] = {name: _bypass(getattr(cls, name)) for name in _DECORATED}
     namespace["step"] = _bypass_step(cls.step)
     namespace["__module__"] = __name__
     namespace["__doc__"] = f"{cls.__name__} without the first-call torch._dynamo import."
+    if getattr(torch.optim, cls.__name__, None) is cls:
+        namespace["__qualname__"] = f"{_PREFIX}{cls.__name__}"
     return type(cls.__name__, (cls,), namespace)
+
+
+_PREFIX = "Eager"
+
+
+def __getattr__(name: str) -> type[torch.optim.Optimizer]:
+    """``Eager<Name>``: :func:`eager` of ``torch.optim.<Name>`` (what pickle looks up; the
+    cache makes it the very class an optimizer was built from)."""
+    base = getattr(torch.optim, name[len(_PREFIX) :], None) if name.startswith(_PREFIX) else None
+    if isinstance(base, type) and issubclass(base, torch.optim.Optimizer):
+        return eager(base)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,6 +6,7 @@ torch._dynamo long before); the equality checks run here against the stock class
 from __future__ import annotations
 
 import copy
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -132,6 +133,58 @@ def test_the_optimizers_never_import_torch_dynamo() -> None:
     # ...and once torch._dynamo is loaded the stock wrappers run (and cache their
     # dynamo-disabled function on the undecorated one).
     assert "STOCK True" in proc.stdout, proc.stdout
+
+
+UNPICKLE = textwrap.dedent(
+    """
+    import pickle, sys
+    import torch
+    model, opt = pickle.loads(open(sys.argv[1], "rb").read())
+    print("TYPE", type(opt).__module__, type(opt).__qualname__, type(opt).__bases__)
+    print("SAME", opt.param_groups[0]["params"][0] is next(model.parameters()))
+    before = [p.detach().clone() for p in model.parameters()]
+    model(torch.ones(2, 5)).sum().backward()
+    opt.step()
+    print("MOVED", any(not torch.equal(a, b) for a, b in zip(before, model.parameters())))
+    """
+)
+
+
+@pytest.mark.parametrize(("cls", "kwargs"), CASES, ids=IDS)
+def test_an_optimizer_pickles_into_an_interpreter_that_never_built_one(
+    cls: type[torch.optim.Optimizer], kwargs: dict[str, Any], tmp_path
+) -> None:
+    """pickle (and ``torch.save(optimizer)``) looks the class up by name: the eager
+    subclass must be importable where :func:`eager` was never called."""
+    model, opt = _train(eager(cls), kwargs, steps=2)
+    copied = pickle.loads(pickle.dumps(opt))
+    assert type(copied) is type(opt)
+    theirs = copied.state_dict()["state"][0]
+    for key, value in opt.state_dict()["state"][0].items():
+        assert torch.equal(torch.as_tensor(value), torch.as_tensor(theirs[key]))
+    path = tmp_path / "opt.pkl"
+    path.write_bytes(pickle.dumps((model, opt)))
+    proc = subprocess.run(
+        [sys.executable, "-c", UNPICKLE, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    name = cls.__name__
+    base = f"<class 'torch.optim.{name.lower()}.{name}'>"
+    assert f"TYPE advrun.optim.eager Eager{name} ({base},)" in proc.stdout, proc.stdout
+    assert "SAME True" in proc.stdout and "MOVED True" in proc.stdout, proc.stdout
+
+
+def test_only_torch_optimizers_resolve_by_name() -> None:
+    import advrun.optim.eager as module
+
+    assert module.EagerSGD is eager(torch.optim.SGD)
+    for bad in ("EagerNope", "EagerOptimizer_", "Adam", "EagerLRScheduler"):
+        with pytest.raises(AttributeError, match=bad):
+            getattr(module, bad)
 
 
 @pytest.mark.gpu
