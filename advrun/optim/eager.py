@@ -47,33 +47,23 @@ def _innermost(fn: Callable[..., Any]) -> tuple[Callable[..., Any], Callable[...
     return fn, getattr(fn, "__wrapped__", None)
 
 
-def _bypass(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``fn``'s undecorated function while ``torch._dynamo`` is absent, else torch's."""
+def _bypass(fn: Callable[..., Any], step: bool = False) -> Callable[..., Any]:
+    """``fn``'s undecorated function while ``torch._dynamo`` is absent, else torch's; a
+    ``step`` runs under the grad mode its stock wrapper sets (``differentiable``)."""
     stock, raw = _innermost(fn)
     if raw is None:
         return stock
 
     @functools.wraps(raw)
-    def method(*args: Any, **kwargs: Any) -> Any:
-        return stock(*args, **kwargs) if _dynamo_loaded() else raw(*args, **kwargs)
-
-    return method
-
-
-def _bypass_step(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The optimizer's own ``step`` with the grad mode its stock wrapper sets."""
-    stock, raw = _innermost(fn)
-    if raw is None:
-        return stock
-
-    @functools.wraps(raw)
-    def step(self: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> Any:
+    def method(self: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> Any:
         if _dynamo_loaded():
             return stock(self, *args, **kwargs)
+        if not step:
+            return raw(self, *args, **kwargs)
         with torch.set_grad_enabled(bool(self.defaults.get("differentiable", False))):
             return raw(self, *args, **kwargs)
 
-    return step
+    return method
 
 
 @functools.cache
@@ -86,7 +76,7 @@ def eager(cls: type[torch.optim.Optimizer]) -> type[torch.optim.Optimizer]:
     optimizer (``pickle``, ``torch.save(optimizer)``, a launcher shipping it to another
     process) works in any interpreter, including one that never called :func:`eager`."""
     namespace: dict[str, Any] = {name: _bypass(getattr(cls, name)) for name in _DECORATED}
-    namespace["step"] = _bypass_step(cls.step)
+    namespace["step"] = _bypass(cls.step, step=True)
     namespace["__module__"] = __name__
     namespace["__doc__"] = f"{cls.__name__} without the first-call torch._dynamo import."
     if getattr(torch.optim, cls.__name__, None) is cls:
