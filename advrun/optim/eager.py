@@ -66,6 +66,10 @@ def _bypass(fn: Callable[..., Any], step: bool = False) -> Callable[..., Any]:
     return method
 
 
+_PREFIX = "Eager"
+"""The name prefix of :func:`eager`'s ``torch.optim`` subclasses (``EagerAdam``)."""
+
+
 @functools.cache
 def eager(cls: type[torch.optim.Optimizer]) -> type[torch.optim.Optimizer]:
     """A subclass of ``cls`` (so ``isinstance`` and checkpoints are unchanged) whose
@@ -82,9 +86,6 @@ def eager(cls: type[torch.optim.Optimizer]) -> type[torch.optim.Optimizer]:
     if getattr(torch.optim, cls.__name__, None) is cls:
         namespace["__qualname__"] = f"{_PREFIX}{cls.__name__}"
     return type(cls.__name__, (cls,), namespace)
-
-
-_PREFIX = "Eager"
 
 
 def __getattr__(name: str) -> type[torch.optim.Optimizer]:
