@@ -1,3 +1,3 @@
-from advrun.cli import main
+from advrun.cli import entry
 
-main()
+entry()

@@ -7,6 +7,7 @@ every sweeper/launcher plugin behave exactly as in a plain Hydra app.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -158,6 +159,25 @@ def _print_help(name: str, args: list[str]) -> bool:
         return False
     print(text)
     return True
+
+
+def entry() -> None:
+    """The ``advrun`` console script (and ``python -m advrun``): :func:`main`, then
+    ``gc.freeze()`` so the interpreter's shutdown skips its final garbage collections.
+
+    With torch imported those collections traverse ~200k objects: on the 2-core dev
+    machine (2026-11-27) a process that only ran ``import torch`` takes 0.70 s to exit,
+    0.16 s with ``gc.freeze()``, and a whole ``advrun train env=cartpole
+    total_steps=2048`` takes 3.7 s against 5.0 s without it. By then every run file is
+    closed and flushed by the code that wrote it, and ``atexit`` handlers (logging's
+    flush, ``weakref.finalize`` cleanups) still run; what the freeze skips is the
+    collection of reference cycles the process is about to drop anyway. Only the
+    console script does this: a caller of :func:`main` in its own process (tests,
+    scripts) keeps its normal garbage collection."""
+    try:
+        main()
+    finally:
+        gc.freeze()
 
 
 def main(argv: list[str] | None = None) -> None:

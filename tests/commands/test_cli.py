@@ -110,3 +110,38 @@ def test_eval_and_export_help_list_only_their_own_keys(command: str, capsys) -> 
     assert out.startswith(f"advrun {command}:")
     assert "run: null" in out
     assert "advantage:" not in out and "Configuration groups" not in out
+
+
+@pytest.mark.parametrize("outcome", ["returns", "exits"])
+def test_console_entry_freezes_gc_after_main(outcome: str, monkeypatch) -> None:
+    """The console script freezes the collector once main is done, whether main returns
+    or raises SystemExit (the exit code still propagates), and not before."""
+    import advrun.cli as cli
+
+    calls: list[str] = []
+
+    def fake_main() -> None:
+        calls.append("main")
+        if outcome == "exits":
+            raise SystemExit(3)
+
+    monkeypatch.setattr(cli, "main", fake_main)
+    monkeypatch.setattr(cli.gc, "freeze", lambda: calls.append("freeze"))
+    if outcome == "exits":
+        with pytest.raises(SystemExit) as info:
+            cli.entry()
+        assert info.value.code == 3
+    else:
+        cli.entry()
+    assert calls == ["main", "freeze"]
+
+
+def test_console_script_and_module_run_entry() -> None:
+    """Both ways to start advrun go through entry(): the installed script's entry point
+    and ``python -m advrun``."""
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "advrun"]
+    assert script.value == "advrun.cli:entry"
+    main_py = Path(__file__).resolve().parents[2] / "advrun" / "__main__.py"
+    assert "entry()" in main_py.read_text()
