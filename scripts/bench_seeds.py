@@ -33,7 +33,7 @@ TARGET = 475.0
 
 def _advrun() -> list[str]:
     exe = shutil.which("advrun")
-    return [exe] if exe else [sys.executable, "-m", "advrun.cli"]
+    return [exe] if exe else [sys.executable, "-m", "advrun"]
 
 
 def _timed(args: list[str], cwd: Path) -> float:
