@@ -80,9 +80,21 @@ def _experiment_alias(arg: str) -> str:
 
 # Groups that take one config each, with an example name for the error's fix.
 LIST_REFUSED = {"env": "cartpole", "algo": "ppo", "advantage": "gae", "tuned": "ppo_gae_pendulum"}
-# The other config groups an override selects options of (plus Hydra's own, e.g.
-# hydra/launcher), with an example name where advrun has one.
-OTHER_GROUPS = {"network": "mlp", "optimizer": "adam", "experiment": "ppo_cartpole"}
+# An example option name for the other groups' errors, where advrun has one.
+EXAMPLES = {"network": "mlp", "optimizer": "adam", "experiment": "ppo_cartpole"}
+
+
+def _other_groups() -> set[str]:
+    """The config groups an override selects options of, besides
+    :data:`LIST_REFUSED`: the folders of the shipped ``conf/`` (read when a list value
+    is seen, so a new group is covered without a hand-kept list; Hydra's own groups,
+    e.g. ``hydra/launcher``, are recognised by their ``/``)."""
+    from pathlib import Path
+
+    from advrun.config.paths import conf_dir
+
+    folders = {p.name for p in Path(conf_dir()).iterdir() if p.is_dir()}
+    return folders - set(LIST_REFUSED) - {"hydra", "__pycache__"}
 
 
 def _refuse_group_lists(args: list[str]) -> None:
@@ -108,7 +120,7 @@ def _refuse_group_lists(args: list[str]) -> None:
                 f"sweep several with -m {group}=a,b.\n"
             )
             raise SystemExit(2)
-        if group in OTHER_GROUPS or "/" in group:
+        if "/" in group or group in _other_groups():
             from hydra.core.override_parser.overrides_parser import OverridesParser
 
             try:
@@ -117,7 +129,7 @@ def _refuse_group_lists(args: list[str]) -> None:
                 continue
             if isinstance(parsed, list) and all(isinstance(v, str) for v in parsed):
                 continue
-            example = OTHER_GROUPS.get(group, "<an option's name>")
+            example = EXAMPLES.get(group, "<an option's name>")
             sys.stderr.write(
                 f"advrun: Invalid config `{group}`: {arg!r} is not a list of {group} option "
                 f"names. Fix: give one name, e.g. {group}={example}, or sweep several with "
