@@ -147,6 +147,11 @@ def train(
     return summary
 
 
+def solve_envs(args: argparse.Namespace) -> int:
+    """Envs of the time-to-solve runs: ``--solve-envs``, else ``--num-envs``."""
+    return args.solve_envs or args.num_envs
+
+
 def compare(args: argparse.Namespace, modes: list[str]) -> list[str]:
     """Eager and each compile mode, round by round (round ``r`` runs every variant with
     seed ``r``), for ``--repeats`` rounds. From the second round on, a variant's run
@@ -167,8 +172,7 @@ def compare(args: argparse.Namespace, modes: list[str]) -> list[str]:
             run_start = time.perf_counter()
             try:
                 thru = train(args.device, args.num_envs, args.train_steps, False, r + 1, v)
-                solve_envs = args.solve_envs or args.num_envs
-                solve = train(args.device, solve_envs, args.solve_steps, True, r + 1, v)
+                solve = train(args.device, solve_envs(args), args.solve_steps, True, r + 1, v)
             except Exception as err:  # one broken mode must not cost the others' figures
                 first = (str(err).splitlines() or [""])[0][:200]
                 errors[v] = f"round {r + 1}: {type(err).__name__}: {first}"
@@ -269,7 +273,7 @@ def main() -> int:
     # Each run is printed as it ends, so a run cut short by a time limit still reports
     # what it measured.
     env_runs, train_runs, solve_runs = [], [], []
-    solve_envs = args.solve_envs or args.num_envs
+    solve_n = solve_envs(args)
     for _ in range(args.repeats):
         env_runs.append(env_steps_per_s(args.num_envs, args.device, args.env_steps))
         print(
@@ -280,7 +284,7 @@ def main() -> int:
         r = train_runs[-1]
         print(f"train seed {s}: {r['steps']:,} steps, {r['sps']:,.0f} steps/s", flush=True)
     for s in range(1, args.repeats + 1):
-        solve_runs.append(train(args.device, solve_envs, args.solve_steps, True, s))
+        solve_runs.append(train(args.device, solve_n, args.solve_steps, True, s))
         r = solve_runs[-1]
         print(
             f"solve seed {s}: final {r['final_eval_return']:.1f} at {r['steps']:,} steps, "
@@ -306,7 +310,7 @@ def main() -> int:
     )
     solved = [r for r in solve_runs if r["final_eval_return"] >= 475]
     print(
-        f"| time to solve, s (train time, eval excluded; {solve_envs} envs) | "
+        f"| time to solve, s (train time, eval excluded; {solve_n} envs) | "
         f"{med(r['train_time_s'] for r in solve_runs):.2f} "
         f"({len(solved)}/{len(solve_runs)} solved, median "
         f"{med(r['steps'] for r in solve_runs):,.0f} steps) |"
