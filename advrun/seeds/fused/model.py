@@ -120,14 +120,15 @@ class StackedActorCritic:
             for name, p in model.named_parameters():
                 p.copy_(self.params[name][k])
 
+    def _rows(self, rows: list[int]) -> tuple[Tensor, dict[str, Tensor]]:
+        """``(index, every parameter's rows at index)``: new tensors, outside autograd."""
+        index = torch.tensor(rows, device=self.params["policy_head.weight"].device)
+        return index, {n: p.detach().index_select(0, index) for n, p in self.params.items()}
+
     def keep(self, rows: list[int]) -> None:
         """Drop every agent not in ``rows`` (their positions, in order)."""
-        index = torch.tensor(rows, device=self.params["policy_head.weight"].device)
-        with torch.no_grad():
-            self.params = {
-                n: p.index_select(0, index).detach().requires_grad_(True)
-                for n, p in self.params.items()
-            }
+        _, params = self._rows(rows)
+        self.params = {n: p.requires_grad_(True) for n, p in params.items()}
         self.models = [self.models[i] for i in rows]
         self.load_buffers()
 
@@ -168,9 +169,9 @@ class StackedActorCritic:
 
     def subset(self, rows: list[int]) -> StackedActorCritic:
         """A read-only stack of the agents at ``rows`` (their current weights)."""
-        index = torch.tensor(rows, device=self.params["policy_head.weight"].device)
+        index, params = self._rows(rows)
         sub = copy.copy(self)
-        sub.params = {n: p.detach().index_select(0, index) for n, p in self.params.items()}
+        sub.params = params
         sub.models = [self.models[i] for i in rows]
         if self.obs_mean is not None and self.obs_std is not None:
             sub.obs_mean = self.obs_mean.index_select(0, index)
