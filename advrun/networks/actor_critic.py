@@ -22,7 +22,7 @@ import torch
 from gymnasium import spaces
 from torch import Tensor, nn
 
-from advrun.networks.encoders import encode_observations
+from advrun.networks.encoders import encode_observations, prepare_observations
 from advrun.networks.heads import (
     bernoulli_log_prob_entropy,
     bernoulli_sample,
@@ -142,21 +142,8 @@ class ActorCritic(nn.Module):
     # --- internals ---------------------------------------------------------------------
 
     def _prep(self, obs: Tensor) -> Tensor:
-        """Cast to the parameter dtype (uint8 frames included), normalise when enabled,
-        then encode -- or flatten ``[B, *shape]`` to ``[B, obs_dim]`` when needed. A
-        ``raw_input`` encoder gets the stored observation untouched."""
-        if getattr(self.encoder, "raw_input", False):
-            return self.encoder(obs, self.obs_norm)  # type: ignore[misc]
-        dtype = self.policy_head.weight.dtype
-        if obs.dtype != dtype:
-            obs = obs.to(dtype)
-        if self.obs_norm is not None:
-            obs = self.obs_norm(obs)
-        if self.encoder is not None:
-            return self.encoder(obs)
-        if obs.dim() > 2:
-            obs = obs.flatten(1)
-        return obs
+        """The trunks' input (:func:`~advrun.networks.encoders.prepare_observations`)."""
+        return prepare_observations(obs, self.policy_head.weight.dtype, self.obs_norm, self.encoder)
 
     def _value_of(self, features: Tensor) -> Tensor:
         if not self.has_critic:

@@ -23,14 +23,37 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import torch
 from gymnasium import spaces
-from torch import nn
+from torch import Tensor, nn
 
 from advrun.networks.cnn import MIN_SIDE
 from advrun.networks.multi_input import LeafObsNorm, MultiInputEncoder, image_encoder
 from advrun.networks.normalize import RunningObsNorm
 from advrun.registry import Registry
 from advrun.spaces import channels_last, is_image, needs_layout
+
+
+def prepare_observations(
+    obs: Tensor, dtype: torch.dtype, obs_norm: nn.Module | None, encoder: nn.Module | None
+) -> Tensor:
+    """The features a network's trunks take from an observation batch ``[B, ...]``: a
+    ``raw_input`` encoder gets the stored observation untouched (with the normaliser,
+    which it applies per leaf); otherwise cast to the parameters' ``dtype`` (uint8
+    frames included), normalise when enabled, then encode, or flatten ``[B, *shape]``
+    to ``[B, obs_dim]`` without an encoder."""
+    if getattr(encoder, "raw_input", False):
+        return encoder(obs, obs_norm)  # type: ignore[misc]
+    if obs.dtype != dtype:
+        obs = obs.to(dtype)
+    if obs_norm is not None:
+        obs = obs_norm(obs)
+    if encoder is not None:
+        return encoder(obs)
+    if obs.dim() > 2:
+        obs = obs.flatten(1)
+    return obs
+
 
 EncoderBuilder = Callable[[spaces.Space], tuple[nn.Module | None, int]]
 

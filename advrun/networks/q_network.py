@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from gymnasium import spaces
 from torch import Tensor, nn
 
-from advrun.networks.encoders import encode_observations
+from advrun.networks.encoders import encode_observations, prepare_observations
 from advrun.networks.init import HIDDEN_GAIN, VALUE_GAIN, orthogonal_init_, orthogonal_init_linears_
 from advrun.networks.mlp import MLP, make_activation
 from advrun.networks.normalize import RunningObsNorm
@@ -90,20 +90,10 @@ class QNetwork(nn.Module):
         return self.advantage_stream if self.dueling else self.q_head
 
     def _prep(self, obs: Tensor) -> Tensor:
-        """Cast to the parameter dtype, normalise when enabled, then encode or flatten
-        (a ``raw_input`` encoder -- Dict/Tuple/Discrete observations -- casts itself)."""
-        if getattr(self.encoder, "raw_input", False):
-            return self.encoder(obs, self.obs_norm)  # type: ignore[misc]
-        dtype = self._out_layer().weight.dtype
-        if obs.dtype != dtype:
-            obs = obs.to(dtype)
-        if self.obs_norm is not None:
-            obs = self.obs_norm(obs)
-        if self.encoder is not None:
-            return self.encoder(obs)
-        if obs.dim() > 2:
-            obs = obs.flatten(1)
-        return obs
+        """The trunk's input (:func:`~advrun.networks.encoders.prepare_observations`)."""
+        return prepare_observations(
+            obs, self._out_layer().weight.dtype, self.obs_norm, self.encoder
+        )
 
     def forward(self, obs: Tensor) -> Tensor:
         """``Q(obs, .)`` as ``[B, num_actions]``."""
