@@ -351,6 +351,8 @@ def plot_curves(name: str, preset: Preset, record: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from advrun.sweeps.plot import save_figure
+
     shortened = record["budget"] < preset.budget
     fig, ax = plt.subplots(figsize=(6, 3.6))
     for seed, data in sorted(record["seeds"].items(), key=lambda kv: int(kv[0])):
@@ -384,9 +386,7 @@ def plot_curves(name: str, preset: Preset, record: dict, path: Path) -> None:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def _fmt(x: float) -> str:

@@ -21,6 +21,17 @@ class Group:
     runs: int
 
 
+def save_figure(fig: Any, out: Path, dpi: int = 110, **savefig: Any) -> Path:
+    """Write ``fig`` to ``out`` (making its folder) and close it (pyplot keeps every
+    open figure alive otherwise)."""
+    import matplotlib.pyplot as plt
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=dpi, **savefig)
+    plt.close(fig)
+    return out
+
+
 def common_grid(curves: list[tuple[np.ndarray, np.ndarray]], points: int = 100) -> np.ndarray:
     """Steps every curve covers: from the latest first eval to the earliest last eval.
     Identical eval schedules give their own steps back."""
@@ -104,21 +115,12 @@ def plot_iqm_curves(
     ax.grid(alpha=0.3)
     ax.legend(title=group_by, loc="best", fontsize=8)
     fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
     # No software/date metadata: re-rendering the same records gives the same bytes.
-    fig.savefig(out, dpi=100, metadata={"Software": None})
-    plt.close(fig)
-    return out
+    return save_figure(fig, out, dpi=100, metadata={"Software": None})
 
 
 def plot_report(groups: list[Group], group_by: str, title: str, out: Path) -> Path:
-    import matplotlib.pyplot as plt
-
-    fig = report_figure(groups, group_by, title)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return save_figure(report_figure(groups, group_by, title), out)
 
 
 def report_figure(groups: list[Group], group_by: str, title: str):  # -> matplotlib Figure
