@@ -84,17 +84,14 @@ LIST_REFUSED = {"env": "cartpole", "algo": "ppo", "advantage": "gae", "tuned": "
 EXAMPLES = {"network": "mlp", "optimizer": "adam", "experiment": "ppo_cartpole"}
 
 
-def _other_groups() -> set[str]:
+def _other_groups() -> frozenset[str]:
     """The config groups an override selects options of, besides
-    :data:`LIST_REFUSED`: the folders of the shipped ``conf/`` (read when a list value
-    is seen, so a new group is covered without a hand-kept list; Hydra's own groups,
-    e.g. ``hydra/launcher``, are recognised by their ``/``)."""
-    from pathlib import Path
+    :data:`LIST_REFUSED`: the shipped ``conf/``'s groups (read once, when a list value
+    is first seen, so a new group is covered without a hand-kept list; Hydra's own
+    groups, e.g. ``hydra/launcher``, are recognised by their ``/``)."""
+    from advrun.config.paths import config_groups
 
-    from advrun.config.paths import conf_dir
-
-    folders = {p.name for p in Path(conf_dir()).iterdir() if p.is_dir()}
-    return folders - set(LIST_REFUSED) - {"hydra", "__pycache__"}
+    return config_groups() - set(LIST_REFUSED)
 
 
 def _refuse_group_lists(args: list[str]) -> None:

@@ -6,6 +6,7 @@ install they are the top-level ``conf/`` next to the package.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from pathlib import Path
 
@@ -24,3 +25,11 @@ def conf_dir() -> str:
         "advrun cannot find its configs (train.yaml). Reinstall the package with "
         "`pip install advrun` or run from a source checkout that has conf/."
     )
+
+
+@functools.cache
+def config_groups() -> frozenset[str]:
+    """The config groups the shipped configs define: ``conf/``'s folders, without
+    Hydra's own (``hydra/``) and Python's ``__pycache__``."""
+    folders = {p.name for p in Path(conf_dir()).iterdir() if p.is_dir()}
+    return frozenset(folders - {"hydra", "__pycache__"})
