@@ -35,10 +35,11 @@ class JointStep:
 
     @classmethod
     def build(cls, adapters: Sequence[EnvAdapter]) -> JointStep | None:
-        """The joint step for ``adapters``, or None where they cannot share one (fewer
-        than two, not all plain adapters of one kind and size, or no joint stepper for
-        their envs)."""
-        if len(adapters) < 2:
+        """The joint step for ``adapters``, or None where they cannot share one (none,
+        not all plain adapters of one kind and size, or no joint stepper for their
+        envs). One adapter is served too: the batch's last agent keeps the joint path's
+        numpy tallies and leaner step (advrun.seeds.fused.evaluate)."""
+        if not adapters:
             return None
         kind = type(adapters[0])
         if kind not in (GymAdapter, TorchAdapter) or any(

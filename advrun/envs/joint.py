@@ -23,6 +23,7 @@ not all of a kind it knows (then the caller steps them one by one).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -83,9 +84,8 @@ class JointCartPole:
         envs = self.envs if members is None else [self.envs[i] for i in members]
         if any(e.state is None for e in envs):
             raise RuntimeError("Call reset before using step method.")
-        if not np.all((actions == 0) | (actions == 1)) or actions.shape[0] != sum(
-            e.num_envs for e in envs
-        ):
+        bounds = list(accumulate((e.num_envs for e in envs), initial=0))
+        if actions.shape[0] != bounds[-1] or not np.all((actions == 0) | (actions == 1)):
             raise ValueError(f"{actions!r} ({type(actions)}) invalid")
         c = self.c
         state = np.concatenate([e.state for e in envs], axis=1)
@@ -102,17 +102,20 @@ class JointCartPole:
         )
         xacc = temp - c["polemass_length"] * thetaacc * costheta / c["total_mass"]
         tau = c["tau"]
+        # The new state's rows written in place (the same additions as gymnasium's
+        # ``x = x + tau * x_dot`` and ``np.stack``, without the stack's copy).
+        new = np.empty_like(state)
         if c["kinematics_integrator"] == "euler":
-            x = x + tau * x_dot
-            x_dot = x_dot + tau * xacc
-            theta = theta + tau * theta_dot
-            theta_dot = theta_dot + tau * thetaacc
+            np.add(x, tau * x_dot, out=new[0])
+            np.add(x_dot, tau * xacc, out=new[1])
+            np.add(theta, tau * theta_dot, out=new[2])
+            np.add(theta_dot, tau * thetaacc, out=new[3])
         else:  # semi-implicit euler
-            x_dot = x_dot + tau * xacc
-            x = x + tau * x_dot
-            theta_dot = theta_dot + tau * thetaacc
-            theta = theta + tau * theta_dot
-        state = np.stack((x, x_dot, theta, theta_dot))
+            np.add(x_dot, tau * xacc, out=new[1])
+            np.add(x, tau * new[1], out=new[0])
+            np.add(theta_dot, tau * thetaacc, out=new[3])
+            np.add(theta, tau * new[3], out=new[2])
+        state, x, theta = new, new[0], new[2]
 
         x_limit, theta_limit = c["x_threshold"], c["theta_threshold_radians"]
         terminated = (x < -x_limit) | (x > x_limit) | (theta < -theta_limit) | (theta > theta_limit)
@@ -125,7 +128,6 @@ class JointCartPole:
 
         # Each env's resets from its own generator, in its own columns (only the envs
         # with one: numpy draws nothing for a zero-size request).
-        bounds = np.cumsum([0] + [e.num_envs for e in envs])
         if prev_done.any():
             for k in np.flatnonzero(np.add.reduceat(prev_done, bounds[:-1])):
                 cols = slice(bounds[k], bounds[k + 1])
