@@ -179,10 +179,11 @@ class FusedBatch:
         c, k = self.collector, len(self.agents)
         carry_r, carry_l = c.ep_return.clone(), c.ep_length.clone()
         builder = c.start(rows)
+        stack = self.stack.frozen()  # the weights hold still until the update
         while not builder.full:
             obs = builder.observation()
-            out, values = self.stack.forward(obs.view(k, -1, *obs.shape[1:]))
-            action, log_prob = self.stack.sample(out, self.generators)
+            out, values = stack.forward(obs.view(k, -1, *obs.shape[1:]))
+            action, log_prob = stack.sample(out, self.generators)
             builder.step(
                 action.reshape(-1, *action.shape[2:]),
                 {"log_probs": log_prob.reshape(-1), "values": values.reshape(-1)},

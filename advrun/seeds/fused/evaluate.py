@@ -55,15 +55,15 @@ def evaluate_stacked(
             return outcome
         obs = [env.reset(seed) for env, seed in zip(envs, seeds, strict=True)]  # start over
     tallies = [FirstEpisodeReturns(e.num_envs, e.data_device) for e in envs]
-    sub, sub_rows = stack, list(range(k))
+    sub, sub_rows = stack.frozen(), list(range(k))
     device = stack.params["policy_head.weight"].device
     for _ in range(MAX_EVAL_STEPS):
         if not live:
             break
         if live != sub_rows:  # only the agents still playing run the network
-            sub, sub_rows = stack.subset(live), list(live)
+            sub, sub_rows = stack.subset(live).frozen(), list(live)
         out = sub.policy(torch.stack([obs[i] for i in live]).to(device))
-        actions, _ = sub.sample(out, [generators[i] for i in live], deterministic)
+        actions = sub.actions(out, [generators[i] for i in live], deterministic)
         clock = time.perf_counter()
         for j, i in enumerate(list(live)):
             try:
@@ -107,16 +107,16 @@ def _evaluate_joint(
     )
     live = list(range(k))
     rows = _index(live, data)  # the live agents' rows, remade when one ends
-    sub, sub_rows = stack, list(live)
+    sub, sub_rows = stack.frozen(), list(live)
     device = stack.params["policy_head.weight"].device
     x = torch.stack(obs)
     for _ in range(MAX_EVAL_STEPS):
         if not live:
             break
         if live != sub_rows:
-            sub, sub_rows = stack.subset(live), list(live)
+            sub, sub_rows = stack.subset(live).frozen(), list(live)
         out = sub.policy(x.to(device))
-        actions, _ = sub.sample(out, [generators[i] for i in live], deterministic)
+        actions = sub.actions(out, [generators[i] for i in live], deterministic)
         clock = time.perf_counter()
         try:
             step, faults = joint.step(actions.reshape(-1, *actions.shape[2:]), live)

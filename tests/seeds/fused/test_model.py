@@ -122,6 +122,40 @@ def test_sampling_draws_from_each_agents_generator(models) -> None:
     torch.testing.assert_close(log_prob[1], log_prob1[0], **CLOSE)
 
 
+def test_frozen_copy_computes_the_same_network(models) -> None:
+    """``frozen()`` only lays the weights out once (contiguous ``W^T``): the same
+    forward, value and policy, for the whole stack and for a subset; the stack itself
+    keeps computing from its live parameters."""
+    stack = StackedActorCritic(models)
+    obs, _ = _obs_actions(models[0], len(models), 16)
+    with torch.no_grad():
+        frozen = stack.frozen()
+        for a, b in zip(frozen.forward(obs), stack.forward(obs), strict=True):
+            torch.testing.assert_close(a, b, **CLOSE)
+        torch.testing.assert_close(frozen.value(obs), stack.value(obs), **CLOSE)
+        sub = stack.subset([2, 0]).frozen()
+        torch.testing.assert_close(sub.policy(obs[[2, 0]]), stack.policy(obs)[[2, 0]], **CLOSE)
+        for p in stack.parameters():
+            p.add_(1.0)
+        assert not torch.allclose(stack.policy(obs), frozen.policy(obs))
+    assert not stack._ready and frozen._ready
+
+
+def test_actions_take_a_single_runs_mode(models) -> None:
+    """Deterministic actions are each module's ``deterministic_action`` of its own
+    output (the logits' argmax, the Gaussian mean); otherwise :meth:`sample`'s draw."""
+    stack = StackedActorCritic(models)
+    obs, _ = _obs_actions(models[0], len(models), 32)
+    with torch.no_grad():
+        out = stack.policy(obs)
+        gens = [torch.Generator().manual_seed(s) for s in (1, 2, 3)]
+        greedy = stack.actions(out, gens, deterministic=True)
+        for k, model in enumerate(models):
+            torch.testing.assert_close(greedy[k], model.deterministic_action(out[k]))
+        drawn = stack.actions(out, [torch.Generator().manual_seed(s) for s in (1, 2, 3)], False)
+        torch.testing.assert_close(drawn, stack.sample(out, gens)[0])
+
+
 def test_unsupported_networks_are_named(compose_train) -> None:
     (recurrent,) = seeded_models(compose_train, 1, ["network=gru"])
     assert "RecurrentActorCritic" in (unsupported(recurrent) or "")
