@@ -82,6 +82,11 @@ def model_policy(model: nn.Module, deterministic: bool = True) -> Callable[[Tens
 
     if isinstance(model, QNetwork):  # value-based: always greedy
         return model.act
+    from advrun.networks.direct import direct_policy
+
+    direct = direct_policy(model, deterministic)  # policy_action's kernels, called directly
+    if direct is not None:
+        return direct
     policy_action = getattr(model, "policy_action", None)
     if policy_action is not None:  # the actor alone (ActorCritic)
         return lambda obs: policy_action(obs, deterministic)
