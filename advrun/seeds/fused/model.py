@@ -227,17 +227,14 @@ class StackedActorCritic:
             return out if self.continuous else out.argmax(dim=-1)
         return self.sample(out, generators)[0]
 
-    def sample(
-        self, out: Tensor, generators: list[torch.Generator], deterministic: bool = False
-    ) -> tuple[Tensor, Tensor]:
+    def sample(self, out: Tensor, generators: list[torch.Generator]) -> tuple[Tensor, Tensor]:
         """``(action [K, B, ...], log_prob [K, B])``; agent k draws from
         ``generators[k]`` (its own stream), as its single run draws from the global one:
-        ``multinomial`` over the probabilities, or ``mu + sigma * eps``."""
+        ``multinomial`` over the probabilities, or ``mu + sigma * eps`` (the greedy
+        actions are :meth:`actions`')."""
         if self.continuous:
             log_std = self.params["log_std"].detach().unsqueeze(1)
             const = (log_std + HALF_LOG_2PI).sum(-1)
-            if deterministic:
-                return out, (-const).expand(out.shape[:2]).clone()
             eps = torch.stack(
                 [
                     torch.randn(out.shape[1:], dtype=out.dtype, device=out.device, generator=g)
@@ -246,16 +243,13 @@ class StackedActorCritic:
             )
             return out + log_std.exp() * eps, -0.5 * eps.square().sum(-1) - const
         log_probs = torch.log_softmax(out, dim=-1)
-        if deterministic:
-            action = log_probs.argmax(dim=-1)
-        else:
-            probs = log_probs.exp()
-            action = torch.stack(
-                [
-                    torch.multinomial(probs[k], 1, generator=g).squeeze(-1)
-                    for k, g in enumerate(generators)
-                ]
-            )
+        probs = log_probs.exp()
+        action = torch.stack(
+            [
+                torch.multinomial(probs[k], 1, generator=g).squeeze(-1)
+                for k, g in enumerate(generators)
+            ]
+        )
         return action, log_probs.gather(-1, action.unsqueeze(-1)).squeeze(-1)
 
 
