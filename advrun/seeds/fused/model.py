@@ -141,23 +141,23 @@ class StackedActorCritic:
         20 rows, one thread) the 64x64 layer took 24 us on a contiguous ``W^T`` against
         54 us on the view."""
         out = copy.copy(self)
-        out._ready = {
-            name[: -len(".weight")]: (
-                self.params[name[: -len("weight")] + "bias"].detach().unsqueeze(1),
-                w.detach().transpose(1, 2).contiguous(),
-            )
-            for name, w in self.params.items()
-            if name.endswith(".weight")
-        }
+        out._ready = {}
+        for name in self.params:
+            if name.endswith(".weight"):
+                prefix = name.removesuffix(".weight")
+                bias, wt = self._operands(prefix)
+                out._ready[prefix] = (bias.detach(), wt.detach().contiguous())
         return out
 
     # -- the network -----------------------------------------------------------------
-    def _linear(self, prefix: str, x: Tensor) -> Tensor:
-        ready = self._ready.get(prefix)
-        if ready is not None:
-            return torch.baddbmm(ready[0], x, ready[1])
+    def _operands(self, prefix: str) -> tuple[Tensor, Tensor]:
+        """``(b [K, 1, out], W^T [K, in, out])`` of a layer, as ``baddbmm`` takes them."""
         w, b = self.params[f"{prefix}.weight"], self.params[f"{prefix}.bias"]
-        return torch.baddbmm(b.unsqueeze(1), x, w.transpose(1, 2))
+        return b.unsqueeze(1), w.transpose(1, 2)
+
+    def _linear(self, prefix: str, x: Tensor) -> Tensor:
+        bias, wt = self._ready.get(prefix) or self._operands(prefix)
+        return torch.baddbmm(bias, x, wt)
 
     def _trunk(self, name: str, layers: list[tuple[str, nn.Module]], x: Tensor) -> Tensor:
         for prefix, act in layers:
