@@ -40,6 +40,7 @@ from advrun.algos.base import AlgoConfig, Algorithm, Iteration, Parts
 from advrun.algos.batch import Batch, SequenceBatch
 from advrun.collect.collector import Rollout
 from advrun.config.errors import ConfigError
+from advrun.networks.direct import direct_act
 from advrun.training.evaluate import model_policy
 
 if TYPE_CHECKING:
@@ -127,11 +128,15 @@ class OnPolicyAlgorithm(Algorithm):
                 obs, self.rnn_state, self.collector.starts
             )
         else:
-            action, log_prob, value = self.model.act(obs)
+            action, log_prob, value = self._act(obs)
         return action, {"log_probs": log_prob, "values": value}
 
     def _collect(self, rows: int) -> Rollout:
         state0 = self.rnn_state.clone() if self.rnn_state is not None else None
+        # act()'s kernels without module dispatch where that is the same computation
+        # (advrun.networks.direct: ~40% of a CartPole row's policy call); rebuilt per
+        # rollout so a model swapped in between (resume, init) is followed.
+        self._act = direct_act(self.model) or self.model.act
         rollout = self._collect_rows(rows)
         rollout.state0 = state0
         return rollout

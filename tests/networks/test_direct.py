@@ -1,7 +1,8 @@
-"""direct_policy runs policy_action's kernels without module dispatch: the same actions
-bit for bit (greedy and sampled, small batches and ones large enough for the
-vectorised tanh path), following in-place weight updates, and None wherever the module
-path must stay (hooks, an encoder, a recurrent or value-based network)."""
+"""direct_policy and direct_act run policy_action's and act's kernels without module
+dispatch: the same actions (and log-probabilities and values) bit for bit (greedy and
+sampled, small batches and ones large enough for the vectorised tanh path), following
+in-place weight updates, and None wherever the module path must stay (hooks, an
+encoder, a recurrent or value-based network, a compiled or overridden method)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from torch import nn
 
 from advrun.networks import ActorCritic, QNetwork, RunningObsNorm
 from advrun.networks.cnn import NatureCNN
-from advrun.networks.direct import direct_policy
+from advrun.networks.direct import direct_act, direct_policy
 from advrun.training.evaluate import model_policy
 
 CASES = {
@@ -19,6 +20,9 @@ CASES = {
     "relu-shared-discrete": dict(is_continuous=False, activation="relu", shared=True),
     "tanh-continuous-normalised": dict(
         is_continuous=True, activation="tanh", shared=False, norm=True
+    ),
+    "tanh-separate-critic-free": dict(
+        is_continuous=False, activation="tanh", shared=False, critic=False
     ),
 }
 
@@ -88,3 +92,83 @@ def test_module_path_kept_where_direct_calls_would_differ() -> None:
     assert direct_policy(with_encoder) is None
     q = QNetwork(4, 2, hidden_sizes=[16], activation="relu", dueling=False, orthogonal_init=True)
     assert direct_policy(q) is None
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("rows", [64, 300])
+def test_direct_act_equals_act(case: str, rows: int) -> None:
+    model = _model(case)
+    obs = torch.randn(rows, 4) * 2
+    with torch.no_grad():
+        act = direct_act(model)
+        assert act is not None
+        torch.manual_seed(3)
+        got = act(obs)
+        torch.manual_seed(3)
+        want = model.act(obs)
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == w.dtype and torch.equal(g, w)
+
+
+def test_direct_act_follows_updates_and_steps_aside_for_compiled_or_overridden_act() -> None:
+    model = _model("tanh-separate-discrete")
+    obs = torch.randn(64, 4)
+    with torch.no_grad():
+        act = direct_act(model)
+        assert act is not None
+        before = act(obs)[2]
+        model.value_head.bias.add_(1.0)
+        assert torch.equal(act(obs)[2], before + 1.0)
+    model.act = lambda obs, deterministic=False: (obs, obs, obs)  # as compile= installs it
+    assert direct_act(model) is None
+    del model.act
+
+    class Doubled(ActorCritic):
+        def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            out, value = super().forward(obs)
+            return out, value * 2
+
+    torch.manual_seed(0)
+    doubled = Doubled(
+        4,
+        3,
+        hidden_sizes=[8],
+        activation="tanh",
+        shared=False,
+        orthogonal_init=True,
+        is_continuous=False,
+    )
+    assert direct_act(doubled) is None
+    assert direct_act(model.actor_trunk) is None
+
+
+def test_collection_uses_direct_act() -> None:
+    """A PPO rollout collects through direct_act (module dispatch skipped), and gets
+    the same rollout as through the module path."""
+    from hydra import compose, initialize_config_dir
+
+    from advrun.config import conf_dir, register_configs, to_train_config
+    from advrun.training.trainer import Trainer
+
+    register_configs()
+    overrides = ["env=cartpole", "env.num_envs=4", "algo.rollout_steps=8", "progress=false"]
+    rollouts = []
+    for direct in (True, False):
+        with initialize_config_dir(conf_dir(), version_base="1.3"):
+            cfg = to_train_config(compose("train", overrides=overrides))
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            trainer = Trainer(cfg, tmp)
+            algorithm = trainer.algorithm
+            if not direct:
+                # a forward hook keeps the module path (direct_act returns None)
+                algorithm.model.register_forward_pre_hook(lambda m, i: None)
+            torch.manual_seed(11)
+            rollouts.append(algorithm._collect(8))
+            assert (algorithm._act == algorithm.model.act) is not direct
+            trainer.close()
+    a, b = rollouts
+    assert torch.equal(a.actions, b.actions) and torch.equal(a.obs, b.obs)
+    for name in ("log_probs", "values"):
+        assert torch.equal(a.extras[name], b.extras[name])
