@@ -6,6 +6,8 @@ encoder, a recurrent or value-based network, a compiled or overridden method).""
 
 from __future__ import annotations
 
+import tempfile
+
 import pytest
 import torch
 from torch import nn
@@ -130,13 +132,7 @@ def test_direct_act_follows_updates_and_steps_aside_for_compiled_or_overridden_a
 
     torch.manual_seed(0)
     doubled = Doubled(
-        4,
-        3,
-        hidden_sizes=[8],
-        activation="tanh",
-        shared=False,
-        orthogonal_init=True,
-        is_continuous=False,
+        4, 3, hidden_sizes=[8], orthogonal_init=True, **CASES["tanh-separate-discrete"]
     )
     assert direct_act(doubled) is None
     assert direct_act(model.actor_trunk) is None
@@ -156,8 +152,6 @@ def test_collection_uses_direct_act() -> None:
     for direct in (True, False):
         with initialize_config_dir(conf_dir(), version_base="1.3"):
             cfg = to_train_config(compose("train", overrides=overrides))
-        import tempfile
-
         with tempfile.TemporaryDirectory() as tmp:
             trainer = Trainer(cfg, tmp)
             algorithm = trainer.algorithm
