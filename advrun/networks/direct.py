@@ -102,7 +102,7 @@ def direct_policy(
 ) -> Callable[[Tensor], Tensor] | None:
     """``obs -> actions`` equal to ``model.policy_action(obs, deterministic)`` (module
     docstring), or None where the model is not a plain-MLP actor-critic without hooks."""
-    if not _plain(model) or _replaced(model, "policy_action"):
+    if not _plain(model) or _replaced(model, "policy_action", "_prep"):
         return None
     assert isinstance(model, ActorCritic)
     actor = _chain(model.trunk if model.shared else model.actor_trunk, model.policy_head)
@@ -122,7 +122,7 @@ def direct_act(model: nn.Module) -> Callable[[Tensor], tuple[Tensor, Tensor, Ten
     """``obs -> (action, log_prob, value)`` equal to ``model.act(obs)`` (sampled; module
     docstring), or None where the model is not a plain-MLP actor-critic without hooks.
     Read by reference like :func:`direct_policy`: build it per rollout."""
-    if not _plain(model) or _replaced(model, "act", "forward"):
+    if not _plain(model) or _replaced(model, "act", "forward", "_prep", "_value_of"):
         return None
     assert isinstance(model, ActorCritic)
     dtype = model.policy_head.weight.dtype

@@ -135,6 +135,15 @@ def test_direct_act_follows_updates_and_steps_aside_for_compiled_or_overridden_a
         4, 3, hidden_sizes=[8], orthogonal_init=True, **CASES["tanh-separate-discrete"]
     )
     assert direct_act(doubled) is None
+
+    class Shifted(ActorCritic):
+        def _prep(self, obs: torch.Tensor) -> torch.Tensor:
+            return super()._prep(obs) + 1.0
+
+    shifted = Shifted(
+        4, 3, hidden_sizes=[8], orthogonal_init=True, **CASES["tanh-separate-discrete"]
+    )
+    assert direct_act(shifted) is None and direct_policy(shifted) is None
     assert direct_act(model.actor_trunk) is None
 
 
