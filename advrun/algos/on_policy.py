@@ -120,6 +120,8 @@ class OnPolicyAlgorithm(Algorithm):
             if self.recurrent
             else None
         )
+        # The feed-forward policy call while collecting (set per rollout by _collect).
+        self._act: Callable[[Tensor], tuple[Tensor, Tensor, Tensor]] = self.model.act
 
     # -- collecting --------------------------------------------------------------------
     def _policy(self, obs: Tensor) -> tuple[Tensor, dict[str, Tensor]]:

@@ -130,18 +130,14 @@ def direct_act(model: nn.Module) -> Callable[[Tensor], tuple[Tensor, Tensor, Ten
     critic = model.has_critic
     head = _chain(model.policy_head)
     value_head = _chain(model.value_head) if critic else None
-    trunk = _chain(model.trunk) if model.shared else None
-    actor = None if model.shared else _chain(model.actor_trunk)
-    critic_trunk = _chain(model.critic_trunk) if actor is not None and critic else None
+    actor = _chain(model.trunk if model.shared else model.actor_trunk)
+    # forward's features: the shared trunk's (or a critic-free actor's) serve both heads
+    critic_trunk = _chain(model.critic_trunk) if critic and not model.shared else None
 
     def act(obs: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         x = prepare_observations(obs, dtype, norm, None)
-        if trunk is not None:
-            ha = hc = trunk(x)
-        else:
-            assert actor is not None
-            ha = actor(x)
-            hc = critic_trunk(x) if critic_trunk is not None else ha
+        ha = actor(x)
+        hc = critic_trunk(x) if critic_trunk is not None else ha
         out = head(ha)
         value = value_head(hc).squeeze(-1) if value_head is not None else hc.new_zeros(hc.shape[0])
         action, log_prob = model.sample(out)
