@@ -53,21 +53,24 @@ class JointStep:
         return cls(adapters, stepper) if stepper is not None else None
 
     def step(
-        self, actions: torch.Tensor, members: Sequence[int] | None = None
+        self, actions: torch.Tensor, members: Sequence[int] | None = None, autoreset: bool = True
     ) -> tuple[Step, dict[int, BaseException]]:
         """The members' (all adapters by default) step side by side, and position
         (among them) -> the NonFiniteEnvOutput its own adapter would have raised. Raises
-        before any env moves where the actions do not fit."""
+        before any env moves where the actions do not fit. ``autoreset=False``: an env
+        whose episode ended need not be reset (:meth:`JointCartPole.step`; evaluation)."""
         chosen = self.adapters if members is None else [self.adapters[i] for i in members]
-        obs, reward, term, trunc = self.stepper.step(chosen[0].to_env_action(actions), members)
+        env_actions = chosen[0].to_env_action(actions)
+        obs, reward, term, trunc = self.stepper.step(env_actions, members, autoreset)
         if isinstance(self.stepper, JointTorch):  # TorchAdapter.step's conversions
             return (obs.to(dtype=torch.float32), reward.to(torch.float64), term, trunc), {}
         for adapter in chosen:
             adapter._step += 1
         reward = reward.astype(np.float64)
         faults = self._faults(chosen, obs, reward)
+        obs_t = torch.from_numpy(obs)
         step = (
-            torch.from_numpy(obs).to(self.device, non_blocking=True),
+            obs_t if self.device.type == "cpu" else obs_t.to(self.device, non_blocking=True),
             torch.from_numpy(reward),
             torch.from_numpy(term),
             torch.from_numpy(trunc),

@@ -78,22 +78,33 @@ class JointCartPole:
                 return None
         return cls(envs)
 
-    def step(self, actions: np.ndarray, members: Sequence[int] | None = None) -> JointStep:
+    def step(
+        self, actions: np.ndarray, members: Sequence[int] | None = None, autoreset: bool = True
+    ) -> JointStep:
         """One step of ``members`` (indices into the envs; all by default) with
-        ``actions`` [M] (0 or 1) for their envs side by side."""
+        ``actions`` [M] (0 or 1) for their envs side by side.
+
+        ``autoreset=False`` leaves an env whose episode ended unreset: it steps on from
+        its last state, and its outputs mean nothing until the next ``reset``. An
+        evaluation counts each env's first episode only, so it skips the resets' draws
+        and masked writes (most of a step while early episodes end one after another);
+        its envs are reset with a seed before every evaluation."""
         envs = self.envs if members is None else [self.envs[i] for i in members]
         if any(e.state is None for e in envs):
             raise RuntimeError("Call reset before using step method.")
         bounds = list(accumulate((e.num_envs for e in envs), initial=0))
-        if actions.shape[0] != bounds[-1] or not np.all((actions == 0) | (actions == 1)):
+        if actions.shape[0] != bounds[-1] or not _binary(actions):
             raise ValueError(f"{actions!r} ({type(actions)}) invalid")
         c = self.c
-        state = np.concatenate([e.state for e in envs], axis=1)
-        steps = np.concatenate([e.steps for e in envs])
-        prev_done = np.concatenate([e.prev_done for e in envs])
+        # One member reads its own arrays (nothing below writes to them in place).
+        state = _join([e.state for e in envs], axis=1)
+        steps = _join([e.steps for e in envs])
+        prev_done = _join([e.prev_done for e in envs])
 
         x, x_dot, theta, theta_dot = state
-        force = np.sign(actions - 0.5) * c["force_mag"]
+        # gymnasium's sign(a - 0.5) * force_mag: +force_mag for 1, -force_mag for 0.
+        force_mag = c["force_mag"]
+        force = np.where(actions == 1, force_mag, -force_mag)
         costheta = np.cos(theta)
         sintheta = np.sin(theta)
         temp = (force + c["polemass_length"] * np.square(theta_dot) * sintheta) / c["total_mass"]
@@ -118,8 +129,10 @@ class JointCartPole:
         state, x, theta = new, new[0], new[2]
 
         x_limit, theta_limit = c["x_threshold"], c["theta_threshold_radians"]
-        terminated = (x < -x_limit) | (x > x_limit) | (theta < -theta_limit) | (theta > theta_limit)
-        steps += 1
+        # gymnasium's (x < -limit) | (x > limit) per variable: the same booleans (NaN and
+        # -0.0 included) in two passes fewer.
+        terminated = (np.abs(x) > x_limit) | (np.abs(theta) > theta_limit)
+        steps = steps + 1
         truncated = steps >= c["max_episode_steps"]
         if c["_sutton_barto_reward"]:
             reward = -np.array(terminated, dtype=np.float32)
@@ -128,7 +141,7 @@ class JointCartPole:
 
         # Each env's resets from its own generator, in its own columns (only the envs
         # with one: numpy draws nothing for a zero-size request).
-        if prev_done.any():
+        if autoreset and prev_done.any():
             for k in np.flatnonzero(np.add.reduceat(prev_done, bounds[:-1])):
                 cols = slice(bounds[k], bounds[k + 1])
                 done = prev_done[cols]
@@ -186,10 +199,12 @@ class JointTorch:
 
     @torch.no_grad()
     def step(
-        self, actions: torch.Tensor, members: Sequence[int] | None = None
+        self, actions: torch.Tensor, members: Sequence[int] | None = None, autoreset: bool = True
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(obs, reward, terminated, truncated)`` of the members' envs side by side
-        (all by default), for ``actions`` [M, ...] in the same order."""
+        (all by default), for ``actions`` [M, ...] in the same order. The resets are
+        masked writes here, so ``autoreset=False`` (:meth:`JointCartPole.step`) changes
+        nothing: the envs reset as always."""
         envs = self.envs if members is None else [self.envs[i] for i in members]
         first = envs[0]
         n = first.num_envs
@@ -212,6 +227,18 @@ class JointTorch:
             rows = slice(k * n, (k + 1) * n)
             env.elapsed, env.autoreset = elapsed[rows], autoreset[rows]
         return first._observe(state), reward, terminated, truncated
+
+
+def _binary(actions: np.ndarray) -> bool:
+    """Whether every action is 0 or 1 (CartPole's ``Discrete(2)``); for integers one
+    shift does it (0 and 1 shift to 0, negatives and anything above 1 do not)."""
+    if actions.dtype.kind in "iu":
+        return not (actions >> 1).any()
+    return bool(np.all((actions == 0) | (actions == 1)))
+
+
+def _join(arrays: list[np.ndarray], axis: int = 0) -> np.ndarray:
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=axis)
 
 
 def joint_stepper(envs: Sequence[Any]) -> JointCartPole | JointTorch | None:

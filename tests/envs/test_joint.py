@@ -77,6 +77,33 @@ def test_members_step_alone_and_the_others_stay() -> None:
         _same_env(twin, env)  # member 1 untouched, as its own env was
 
 
+def test_without_autoreset_ended_envs_are_not_reset_and_the_others_go_on() -> None:
+    """autoreset=False (evaluation): an env stays unreset after its episode ends (no
+    draw from its generator, its step count runs on), and every env equals its separate
+    steps up to the end of its first episode."""
+    sizes, seeds = [4, 6], [5, 6]
+    joint_envs, alone = _envs(sizes, seeds), _envs(sizes, seeds)
+    joint = joint_stepper(joint_envs)
+    assert joint is not None
+    rng_states = [e.np_random.bit_generator.state for e in joint_envs]
+    open_ = np.ones(sum(sizes), dtype=bool)
+    rng = np.random.default_rng(2)
+    for step in range(1, 120):
+        actions = rng.integers(0, 2, size=sum(sizes))
+        obs, reward, term, _ = joint.step(actions, autoreset=False)
+        parts = [alone[0].step(actions[:4])[:4], alone[1].step(actions[4:])[:4]]
+        o, r, te, tr = (np.concatenate(pair) for pair in zip(*parts, strict=True))
+        np.testing.assert_array_equal(obs[open_], o[open_])
+        np.testing.assert_array_equal(reward[open_], r[open_])
+        np.testing.assert_array_equal(term[open_], te[open_])
+        open_ &= ~(te | tr)
+        steps = np.concatenate([e.steps for e in joint_envs])
+        assert (steps == step).all()  # nothing was reset
+    assert not open_.any()  # every first episode ended, and none was reset
+    assert [e.np_random.bit_generator.state for e in joint_envs] == rng_states
+    assert all(np.isfinite(e.state).all() for e in joint_envs)
+
+
 def test_other_kinds_and_mixed_constants_have_no_joint_stepper() -> None:
     assert joint_stepper(_envs([2, 2], [1, 2])) is not None
     assert joint_stepper(_envs([2], [1]) + _envs([2], [2], max_episode_steps=50)) is None

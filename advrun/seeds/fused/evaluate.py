@@ -119,7 +119,8 @@ def _evaluate_joint(
         actions = sub.actions(out, [generators[i] for i in live], deterministic)
         clock = time.perf_counter()
         try:
-            step, faults = joint.step(actions.reshape(-1, *actions.shape[2:]), live)
+            # Only each env's first episode counts, so no env needs its reset.
+            step, faults = joint.step(actions.reshape(-1, *actions.shape[2:]), live, False)
         except Exception:
             return None
         next_obs, reward, term, trunc = (a.reshape(len(live), n, *a.shape[1:]) for a in step)
