@@ -68,9 +68,8 @@ class JointStep:
             adapter._step += 1
         reward = reward.astype(np.float64)
         faults = self._faults(chosen, obs, reward)
-        obs_t = torch.from_numpy(obs)
         step = (
-            obs_t if self.device.type == "cpu" else obs_t.to(self.device, non_blocking=True),
+            torch.from_numpy(obs).to(self.device, non_blocking=True),
             torch.from_numpy(reward),
             torch.from_numpy(term),
             torch.from_numpy(trunc),

@@ -120,7 +120,9 @@ def _evaluate_joint(
         clock = time.perf_counter()
         try:
             # Only each env's first episode counts, so no env needs its reset.
-            step, faults = joint.step(actions.reshape(-1, *actions.shape[2:]), live, False)
+            step, faults = joint.step(
+                actions.reshape(-1, *actions.shape[2:]), live, autoreset=False
+            )
         except Exception:
             return None
         next_obs, reward, term, trunc = (a.reshape(len(live), n, *a.shape[1:]) for a in step)
