@@ -58,7 +58,8 @@ class JointStep:
         """The members' (all adapters by default) step side by side, and position
         (among them) -> the NonFiniteEnvOutput its own adapter would have raised. Raises
         before any env moves where the actions do not fit. ``autoreset=False``: an env
-        whose episode ended need not be reset (:meth:`JointCartPole.step`; evaluation)."""
+        whose episode ended is not reset (:meth:`JointCartPole.step`,
+        :meth:`JointTorch.step`; evaluation)."""
         chosen = self.adapters if members is None else [self.adapters[i] for i in members]
         env_actions = chosen[0].to_env_action(actions)
         obs, reward, term, trunc = self.stepper.step(env_actions, members, autoreset)

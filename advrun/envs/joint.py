@@ -202,9 +202,14 @@ class JointTorch:
         self, actions: torch.Tensor, members: Sequence[int] | None = None, autoreset: bool = True
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(obs, reward, terminated, truncated)`` of the members' envs side by side
-        (all by default), for ``actions`` [M, ...] in the same order. The resets are
-        masked writes here, so ``autoreset=False`` (:meth:`JointCartPole.step`) changes
-        nothing: the envs reset as always."""
+        (all by default), for ``actions`` [M, ...] in the same order.
+
+        ``autoreset=False`` (evaluation; :meth:`JointCartPole.step`) leaves an env whose
+        episode ended unreset: it steps on from its last state, its step count runs on,
+        nothing is drawn from its generator, and its outputs mean nothing until the next
+        ``reset``. That skips each member's ``_reset_rows`` per step: on a GPU a draw of
+        every row and a ``where`` per member (a few kernel launches each), on the CPU a
+        ``nonzero`` per member."""
         envs = self.envs if members is None else [self.envs[i] for i in members]
         first = envs[0]
         n = first.num_envs
@@ -212,15 +217,20 @@ class JointTorch:
             raise ValueError(f"{actions.shape[0]} actions for {n * len(envs)} envs")
         action = torch.cat([e._to_action(actions[k * n : (k + 1) * n]) for k, e in enumerate(envs)])
         next_state, reward, terminated = first._dynamics(torch.cat([e.state for e in envs]), action)
-        resetting = torch.cat([e.autoreset for e in envs])
-        elapsed = torch.cat([e.elapsed for e in envs])
-        for k, env in enumerate(envs):
-            rows = slice(k * n, (k + 1) * n)
-            env.state = env._reset_rows(next_state[rows], resetting[rows])
-        state = torch.cat([e.state for e in envs])
-        elapsed = (elapsed + 1).masked_fill_(resetting, 0)
-        reward = reward.masked_fill(resetting, 0.0)
-        terminated = terminated & ~resetting
+        elapsed = torch.cat([e.elapsed for e in envs]) + 1
+        if autoreset:
+            resetting = torch.cat([e.autoreset for e in envs])
+            for k, env in enumerate(envs):
+                rows = slice(k * n, (k + 1) * n)
+                env.state = env._reset_rows(next_state[rows], resetting[rows])
+            state = torch.cat([e.state for e in envs])
+            elapsed.masked_fill_(resetting, 0)
+            reward = reward.masked_fill(resetting, 0.0)
+            terminated = terminated & ~resetting
+        else:
+            state = next_state
+            for k, env in enumerate(envs):
+                env.state = state[k * n : (k + 1) * n]
         truncated = elapsed >= first.max_episode_steps
         autoreset = terminated | truncated
         for k, env in enumerate(envs):

@@ -169,6 +169,35 @@ def test_torch_joint_step_equals_separate_steps(env_id: str, draw_all_rows: bool
     assert truncations > 0  # resets happened on the way
 
 
+@pytest.mark.parametrize("draw_all_rows", [False, True], ids=["masked-rows", "all-rows"])
+@pytest.mark.parametrize("env_id", TORCH_IDS)
+def test_torch_without_autoreset_ended_envs_are_not_reset(env_id: str, draw_all_rows: bool) -> None:
+    """autoreset=False (evaluation): no env is reset (its step count runs on, nothing is
+    drawn from its generator), and each env equals its separate steps up to the end of
+    its first episode."""
+    k, n = 3, 4
+    joint_envs = _torch_envs(env_id, k, n, draw_all_rows)
+    alone = _torch_envs(env_id, k, n, draw_all_rows)
+    joint = joint_stepper(joint_envs)
+    assert isinstance(joint, JointTorch)
+    generators = [e.generator.get_state() for e in joint_envs]
+    open_ = torch.ones(k * n, dtype=torch.bool)
+    gen = torch.Generator().manual_seed(3)
+    for step in range(1, 40):
+        actions = _torch_actions(joint_envs[0], k * n, gen)
+        obs, reward, term, trunc = joint.step(actions, autoreset=False)
+        parts = [env.step(actions[i * n : (i + 1) * n])[:4] for i, env in enumerate(alone)]
+        o, r, te, tr = (torch.cat(part) for part in zip(*parts, strict=True))
+        for got, want in ((obs, o), (reward, r), (term, te), (trunc, tr)):
+            assert got.dtype == want.dtype and torch.equal(got[open_], want[open_])
+        open_ &= ~(te | tr)
+        assert all(bool((e.elapsed == step).all()) for e in joint_envs)  # nothing reset
+    assert not open_.any()  # every first episode ended (the time limit is 15 steps)
+    for env, state in zip(joint_envs, generators, strict=True):
+        assert torch.equal(env.generator.get_state(), state)
+        assert torch.isfinite(env.state).all()
+
+
 def test_torch_members_step_alone() -> None:
     joint_envs = _torch_envs("CartPole-v1", 3, 2, False)
     alone = _torch_envs("CartPole-v1", 3, 2, False)
