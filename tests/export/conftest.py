@@ -60,11 +60,12 @@ def compare(
 
 
 @pytest.fixture
-def export_and_compare(cli) -> Callable[[Path, Path], dict[str, dict[str, float]]]:
-    """``f(checkpoint, out_dir)``: ``advrun export`` both formats with outputs=dist and
-    :func:`compare` them with the checkpoint's policy."""
+def export_and_compare(cli) -> Callable[..., dict[str, dict[str, float]]]:
+    """``f(checkpoint, out_dir, n=N_OBS)``: ``advrun export`` both formats with
+    outputs=dist and :func:`compare` them with the checkpoint's policy on ``n``
+    observations."""
 
-    def run(checkpoint: Path, out_dir: Path) -> dict[str, dict[str, float]]:
+    def run(checkpoint: Path, out_dir: Path, n: int = N_OBS) -> dict[str, dict[str, float]]:
         files = {"onnx": out_dir / "p.onnx", "torchscript": out_dir / "p.torchscript.pt"}
         for fmt, out in files.items():
             cli(
@@ -77,6 +78,6 @@ def export_and_compare(cli) -> Callable[[Path, Path], dict[str, dict[str, float]
                     "check_observations=0",
                 ]
             )
-        return compare(checkpoint, files)
+        return compare(checkpoint, files, n=n)
 
     return run

@@ -59,12 +59,12 @@ def _params(run_dir: Path) -> dict[str, torch.Tensor]:
 
 # The feed-forward default, and an LSTM policy whose hidden state (and the collector's
 # episode-start flags) must come back from the checkpoint for the resume to be exact.
-# The LSTM steps its cell once per row (~500 env-steps/s here), so it runs a third of
-# the budget: still 16 checkpoints and 4 evals, and the kill lands within its first
-# ~1,500 steps, long before the end.
+# The LSTM steps its cell once per row (~500 env-steps/s here), so it runs a sixth of
+# the budget: still 8 checkpoints and 2 evals, and the kill lands within its first
+# ~1,500 steps, well before the end (8,192 steps made this the slowest default test).
 NETWORKS = {
     "mlp": ["total_steps=24576"],
-    "lstm": ["network=lstm", "total_steps=8192"],
+    "lstm": ["network=lstm", "total_steps=4096"],
 }
 
 
