@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from advrun.config.paths import conf_dir
+from advrun.config.paths import conf_dir, config_groups
 
 
 def _row(name: str, summary: str) -> str:
@@ -29,7 +29,9 @@ def choices() -> str:
         lines.append(f"{group}=  ({section['kind']})")
         lines.extend(_row(name, o["summary"]) for name, o in sorted(section["options"].items()))
     conf = Path(conf_dir())
-    for group in ("env", "network", "experiment", "tuned"):
+    # Every other group of conf/ is a folder of YAML files: a new folder is listed
+    # without touching this function.
+    for group in sorted(config_groups() - set(index["groups"])):
         names = sorted(p.stem for p in (conf / group).glob("*.yaml"))
         lines.append(f"{group}=  {', '.join(names)}")
     for key, names in index["names"].items():

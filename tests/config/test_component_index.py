@@ -60,3 +60,32 @@ def test_light_help_equals_the_typed_help_and_hydras_own() -> None:
     assert proc.returncode == 0, proc.stderr
     assert typed == light == proc.stdout
     assert "== Choices ==" in typed and "gae " in typed
+
+
+def test_choices_list_every_config_group_and_its_files(tmp_path, monkeypatch) -> None:
+    """`--help`'s choices name every group of conf/ with every YAML file in it, including
+    a group folder added later (the listing reads conf/, it does not name groups)."""
+    import shutil
+
+    from advrun.config import help as help_module
+    from advrun.config import paths
+
+    conf = tmp_path / "conf"
+    shutil.copytree(paths.conf_dir(), conf)
+    (conf / "callbacks").mkdir()
+    (conf / "callbacks" / "wandb.yaml").write_text("{}\n")
+    paths.config_groups.cache_clear()
+    monkeypatch.setattr(paths, "conf_dir", lambda: str(conf))
+    monkeypatch.setattr(help_module, "conf_dir", lambda: str(conf))
+    try:
+        lines = dict(
+            line.split("=  ", 1) for line in help_module.choices().splitlines() if "=  " in line
+        )
+        index = load_index()
+        for group in paths.config_groups() - set(index["groups"]):
+            files = sorted(p.stem for p in (conf / group).glob("*.yaml"))
+            assert lines[group] == ", ".join(files), group
+        assert lines["callbacks"] == "wandb"
+        assert "hydra" not in lines
+    finally:
+        paths.config_groups.cache_clear()
