@@ -83,18 +83,26 @@ def _mode(fused: bool) -> str:
     return "fused" if fused else "exact"
 
 
-def _fused_threads(agents: int, overridden: list[str]) -> None:
-    """A fused batch's matmuls are ``agents`` times a single run's, big enough to gain
-    from intra-op threads: unless ``torch_threads`` was given, use one per agent up to
-    the machine's cores (a single run keeps the default, 1)."""
+def _fused_threads(agents: int) -> None:
+    """Say how many torch threads the fused batch runs on: ``torch_threads`` (default 1),
+    as a single run does, never more by itself.
+
+    More intra-op threads speed up a big batch's update on cores nothing else uses, and
+    slow every batch down when another process takes one of those cores: each
+    threaded op then waits for its descheduled half. On the 2-core dev host
+    (docs/benchmarks.md, "Many seeds"), 64 CartPole seeds took 0.87x the wall with 2
+    threads on idle cores; with one core busy, 8 seeds took 2.3x (37 s against 16 s)
+    and 64 seeds more than 3x (over 400 s against 129 s). One thread is the default
+    that holds up on a shared machine; ``torch_threads=N`` is for cores you own."""
     import torch
 
-    if "torch_threads" in overridden:
-        return
-    threads = max(1, min(agents, os.cpu_count() or 1))
-    torch.set_num_threads(threads)
+    threads = torch.get_num_threads()
     log.info(
-        "fused batch of %d agents: %d torch threads (set torch_threads to choose)", agents, threads
+        "fused batch of %d agents: %d torch thread%s (torch_threads=N uses N: faster for "
+        "big batches on cores nothing else uses, much slower when other processes use them)",
+        agents,
+        threads,
+        "" if threads == 1 else "s",
     )
 
 
@@ -147,7 +155,7 @@ def train_seeds(cfg: DictConfig, overridden: list[str], multirun: bool) -> float
                 agents = build_agents([m[2] for m in members], made)
                 fused = _fused(str(cfg.seeds_mode), members[0][2], agents)
                 if fused:
-                    _fused_threads(len(agents), overridden)
+                    _fused_threads(len(agents))
         except SystemExit as exit_:
             if exit_.code == errors.EXIT_BAD_INPUT:
                 locks.close()

@@ -193,3 +193,31 @@ def test_reward_scaling_and_obs_normalisation_stay_per_agent(cli, tiny, tmp_path
     )
     assert _mode(batch_dir) == "fused"
     assert member_vs_single(batch_dir / "seed_2", single, 1e-4) == []
+
+
+@pytest.mark.parametrize(("extra", "threads"), [([], 1), (["torch_threads=2"], 2)])
+def test_fused_batch_trains_on_torch_threads_threads(
+    cli, tiny, tmp_path: Path, monkeypatch, extra: list[str], threads: int
+) -> None:
+    """The batch runs on ``torch_threads`` intra-op threads (default 1), as a single run
+    does: it never raises the count by itself, since extra threads slow a batch down
+    whenever another process uses a core (advrun.seeds.command._fused_threads)."""
+    import torch
+
+    from advrun.seeds import driver
+
+    seen: list[int] = []
+    run_agents = driver.run_agents
+
+    def spy(*args: object, **kwargs: object) -> None:
+        seen.append(torch.get_num_threads())
+        run_agents(*args, **kwargs)
+
+    monkeypatch.setattr(driver, "run_agents", spy)
+    before = torch.get_num_threads()
+    try:
+        assert _batch(cli, tiny, tmp_path / "b", "1,2,3", *extra) == 0
+    finally:
+        torch.set_num_threads(before)
+    assert _mode(tmp_path / "b") == "fused"
+    assert seen == [threads]
