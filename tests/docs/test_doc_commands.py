@@ -8,9 +8,11 @@ command with a small budget (scripts/check_docs.py says how).
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
+from ray_lock import ray_alone
 from script_loader import load_script
 
 check = load_script("check_docs")
@@ -138,7 +140,10 @@ RUNNABLE = [c for c in COMMANDS if c.mode != "skip"]
 @pytest.mark.slow
 @pytest.mark.parametrize("command", RUNNABLE, ids=[c.where for c in RUNNABLE])
 def test_documented_command_runs(command, workspace) -> None:
-    code, tail = check.run_command(command, workspace)
+    # A documented Ray sweep starts a local instance: none of another test alongside.
+    uses_ray = "hydra/launcher=ray" in command.text
+    with ray_alone() if uses_ray else contextlib.nullcontext():
+        code, tail = check.run_command(command, workspace)
     assert code == 0, f"{command.where} ({command.mode}): {command.text}\n{tail}"
 
 

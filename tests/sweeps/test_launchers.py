@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ray_lock import ray_alone
 
 
 def _statuses(sweep: Path) -> dict[str, str]:
@@ -107,23 +108,24 @@ def test_ray_local_preset(tiny, tmp_path: Path) -> None:
     importlib.import_module("hydra_plugins.hydra_ray_launcher")  # installed by the dev extra
     sweep = tmp_path / "sweep"
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "advrun",
-            "train",
-            "-m",
-            "hydra/launcher=ray_local",
-            "seed=1",
-            "advantage.gamma=0.9,1.5",
-            *tiny(),
-            f"hydra.sweep.dir={sweep}",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    with ray_alone():  # no other test's Ray instance alive meanwhile (tests/ray_lock.py)
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "advrun",
+                "train",
+                "-m",
+                "hydra/launcher=ray_local",
+                "seed=1",
+                "advantage.gamma=0.9,1.5",
+                *tiny(),
+                f"hydra.sweep.dir={sweep}",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert _statuses(sweep) == {"seed=1,gamma=0.9": "completed", "seed=1,gamma=1.5": "failed"}

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ray_lock import ray_alone
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +39,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def ray_head() -> Iterator[str]:
-    """``host:port`` of a ``ray start --head`` cluster (2 CPUs), stopped afterwards."""
+    """``host:port`` of a ``ray start --head`` cluster (2 CPUs), stopped afterwards; no
+    other test process runs Ray meanwhile (ray_lock)."""
+    with ray_alone():
+        yield from _head()
+
+
+def _head() -> Iterator[str]:
     importlib.import_module("hydra_plugins.hydra_ray_launcher")  # installed by the dev extra
     ray_bin = Path(sys.executable).with_name("ray")
     temp_dir = tempfile.mkdtemp(prefix="advrun-ray-")  # short: Ray's sockets live in it
