@@ -83,7 +83,7 @@ def _mode(fused: bool) -> str:
     return "fused" if fused else "exact"
 
 
-def _fused_threads(agents: int) -> None:
+def _log_fused_threads(agents: int) -> None:
     """Say how many torch threads the fused batch runs on: ``torch_threads`` (default 1),
     as a single run does, never more by itself.
 
@@ -155,7 +155,7 @@ def train_seeds(cfg: DictConfig, overridden: list[str], multirun: bool) -> float
                 agents = build_agents([m[2] for m in members], made)
                 fused = _fused(str(cfg.seeds_mode), members[0][2], agents)
                 if fused:
-                    _fused_threads(len(agents))
+                    _log_fused_threads(len(agents))
         except SystemExit as exit_:
             if exit_.code == errors.EXIT_BAD_INPUT:
                 locks.close()

@@ -201,7 +201,7 @@ def test_fused_batch_trains_on_torch_threads_threads(
 ) -> None:
     """The batch runs on ``torch_threads`` intra-op threads (default 1), as a single run
     does: it never raises the count by itself, since extra threads slow a batch down
-    whenever another process uses a core (advrun.seeds.command._fused_threads)."""
+    whenever another process uses a core (advrun.seeds.command._log_fused_threads)."""
     import torch
 
     from advrun.seeds import driver
@@ -209,9 +209,9 @@ def test_fused_batch_trains_on_torch_threads_threads(
     seen: list[int] = []
     run_agents = driver.run_agents
 
-    def spy(*args: object, **kwargs: object) -> None:
+    def spy(*args: object, **kwargs: object) -> object:
         seen.append(torch.get_num_threads())
-        run_agents(*args, **kwargs)
+        return run_agents(*args, **kwargs)
 
     monkeypatch.setattr(driver, "run_agents", spy)
     before = torch.get_num_threads()
