@@ -5,9 +5,10 @@ registered time limit applied here) runs 10,000 steps under a seeded policy; eve
 transition is recorded. Two checks replay that record on a torch env:
 
 * **free-running** (float64, ``num_envs=1``): the torch env is synced to gymnasium's
-  state only when gymnasium resets, then evolves on its own through the whole episode.
-  State, observation and reward must stay within 1e-5 and terminated / truncated must
-  agree on every step; the NEXT_STEP dummy step between episodes is checked too.
+  state only when gymnasium resets, then evolves on its own through the whole episode
+  (Acrobot: through at most ``RESYNC`` steps at a time, see there). State, observation
+  and reward must stay within 1e-5 and terminated / truncated must agree on every step;
+  the NEXT_STEP dummy step between episodes is checked too.
 * **teacher-forced** (float64 and float32, one batched call): every recorded state is
   loaded into one env of a 10,000-env batch and stepped once with its recorded action;
   the one-step results must match gymnasium's. float64 within 1e-9; float32 within
@@ -36,6 +37,14 @@ from advrun.envs.torch_envs import TORCH_ENVS
 
 STEPS = 10_000
 ENV_IDS = list(TORCH_ENVS)
+# Acrobot's double pendulum is chaotic. torch's and numpy's float64 sin/cos may round
+# one ulp apart, and which way depends on the CPU's vector units (bit-equal on an AVX2
+# host, not on an AVX-512 one); once the arms swing fast such a difference grows about
+# tenfold every few steps (2026-11-28, AVX-512: 3e-11 at step 314 of the 499-step
+# episode, 4e-9 three steps later, 12.7 at its end), so a whole episode free-running
+# says nothing about the dynamics. Its torch env is put back on gymnasium's state every
+# RESYNC steps; the teacher-forced test below checks every single step to 1e-9.
+RESYNC = {"Acrobot-v1": 100}
 
 
 @dataclass
@@ -111,7 +120,12 @@ def test_free_running_float64_matches_gymnasium(env_id: str) -> None:
     env.set_state(traj.states[0])
     actions = _torch_actions(env_id, traj.actions)
     max_state = max_obs = max_reward = 0.0
+    resync, since_sync = RESYNC.get(env_id), 0
     for i in range(STEPS):
+        if resync is not None and since_sync == resync:
+            env.set_state(traj.states[i])  # mid-episode: elapsed runs on
+            since_sync = 0
+        since_sync += 1
         obs, reward, terminated, truncated, _ = env.step(actions[i : i + 1])
         max_state = max(max_state, float(np.abs(env.state[0].numpy() - traj.next_states[i]).max()))
         max_obs = max(max_obs, float(np.abs(obs[0].numpy() - traj.obs[i]).max()))
@@ -125,6 +139,7 @@ def test_free_running_float64_matches_gymnasium(env_id: str) -> None:
             assert int(env.elapsed[0]) == 0
             if i + 1 < STEPS:
                 env.set_state(traj.states[i + 1])
+            since_sync = 0
     print(
         f"{env_id} free-running float64: state {max_state:.2e} obs {max_obs:.2e} "
         f"reward {max_reward:.2e}"
