@@ -1,18 +1,21 @@
 #!/usr/bin/env python
-"""Wall time of N CartPole seeds three ways: one batch process, N sequential commands,
-and a parallel-launcher sweep; plus one big batch.
+"""Wall time of N CartPole seeds four ways: one batch command (its default worker
+processes, and held to one process), N sequential commands, and a parallel-launcher
+sweep; plus one big batch.
 
     python scripts/bench_seeds.py                      # 8 seeds, 1 repeat, + a 64-seed batch
     python scripts/bench_seeds.py --repeats 3          # median of 3 per way
     python scripts/bench_seeds.py --device cuda --count 8 --big 1024   # GPU, torch envs
 
-(a) ``advrun train env=cartpole seeds=[1..N]``; (b) ``advrun train env=cartpole seed=i``
-for i = 1..N, one after another; (c) ``advrun train -m env=cartpole seed=1,..,N
-hydra/launcher=parallel``; (d) one batch of ``--big`` seeds. Every command is the
-installed console script (start-up included, as a user pays it), with the default
-config (``progress=false``; ``--device cuda`` adds ``device=cuda env.backend=torch``).
-"Solved" counts members whose ``summary.json`` ``final_eval_return`` >= 475. The table
-quotes the load average, since the machine may be shared.
+(a) ``advrun train env=cartpole seeds=[1..N]`` (``seeds_workers=auto``: one worker
+process per core); (a1) the same held to one process (``seeds_workers=1``); (b)
+``advrun train env=cartpole seed=i`` for i = 1..N, one after another; (c) ``advrun
+train -m env=cartpole seed=1,..,N hydra/launcher=parallel``; (d) one batch of
+``--big`` seeds. Every command is the installed console script (start-up included, as
+a user pays it), with the default config (``progress=false``; ``--device cuda`` adds
+``device=cuda env.backend=torch``). "Solved" counts members whose ``summary.json``
+``final_eval_return`` >= 475. The table quotes the load average, since the machine may
+be shared.
 """
 
 from __future__ import annotations
@@ -63,6 +66,11 @@ def batch_record(batch_dir: Path) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
+def _env_parts(worker: dict) -> float:
+    """The profile's env-step seconds (already inside collect and eval)."""
+    return sum(v for k, v in worker.get("profile", {}).items() if k.startswith("env steps"))
+
+
 def common(device: str, extra: list[str]) -> list[str]:
     args = ["env=cartpole", "progress=false", f"device={device}"]
     if device == "cuda":
@@ -73,6 +81,11 @@ def common(device: str, extra: list[str]) -> list[str]:
 def batch(seeds: list[int], out: Path, base: list[str], cwd: Path) -> float:
     listed = ",".join(map(str, seeds))
     return _timed(["train", *base, f"seeds=[{listed}]", f"hydra.run.dir={out}"], cwd)
+
+
+def batch_one_process(seeds: list[int], out: Path, base: list[str], cwd: Path) -> float:
+    """(a) held to one process (``seeds_workers=1``): the batching alone, one core."""
+    return batch(seeds, out, [*base, "seeds_workers=1"], cwd)
 
 
 def sequential(seeds: list[int], out: Path, base: list[str], cwd: Path) -> float:
@@ -103,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     cwd = out
     cwd.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()
-    ways = {"a": batch, "b": sequential, "c": parallel}
+    ways = {"a": batch, "a1": batch_one_process, "b": sequential, "c": parallel}
     walls: dict[str, list[float]] = {k: [] for k in ways}
     counts: dict[str, list[tuple[int, int]]] = {k: [] for k in ways}
     skip = set(args.skip.split(",")) - {""}
@@ -127,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
 
     a = med("a")
     labels = {
-        "a": f"(a) one process, seeds=[1..{args.count}]",
+        "a": f"(a) one command, seeds=[1..{args.count}] (seeds_workers=auto)",
+        "a1": f"(a1) one process, seeds=[1..{args.count}] seeds_workers=1",
         "b": f"(b) {args.count} sequential commands",
         "c": f"(c) -m hydra/launcher=parallel, {args.count} seeds",
     }
@@ -143,12 +157,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {labels[key]} | {med(key):.1f} | {med(key) / a:.2f} | {solved_text} |")
     if big_wall is not None and big_solved is not None:
         big = f"{big_solved[0]}/{big_solved[1]}"
-        print(f"| (d) one process, seeds=[1..{args.big}] | {big_wall:.1f} | - | {big} |")
+        print(f"| (d) one command, seeds=[1..{args.big}] | {big_wall:.1f} | - | {big} |")
     for label, where in (("(a), last repeat", out / f"a{args.repeats - 1}"), ("(d)", out / "d")):
         record = batch_record(where)
         if record:
             phases = ", ".join(f"{k} {v:.1f}" for k, v in record.get("profile", {}).items())
             print(f"{label}: mode {record.get('mode', '?')}; seconds by phase: {phases}")
+            for worker in record.get("workers", []):
+                busy = sum(worker.get("profile", {}).values()) - _env_parts(worker)
+                print(f"  worker seeds {worker.get('seeds')}: {busy:.1f} s in its rounds")
     if args.out is None:
         shutil.rmtree(out, ignore_errors=True)
     return 0

@@ -18,6 +18,11 @@ class ConfigError(ValueError):
         self.fix = fix
         super().__init__(f"Invalid config `{key}`: {problem} Fix: {fix}")
 
+    def __reduce__(self) -> tuple[type[ConfigError], tuple[str, str, str]]:
+        # Rebuilt from its three parts (``args`` holds the joined message only), so a
+        # batch's worker process can send it to the parent (advrun.seeds.workers).
+        return (type(self), (self.key, self.problem, self.fix))
+
 
 def checked(key: str, check: Callable[[Any], Any], value: Any, fix: str) -> Any:
     """Run a component's own argument check (which raises ``ValueError``) on a config

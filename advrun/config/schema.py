@@ -167,6 +167,10 @@ class TrainConfig:
     # bit-identical to the single runs) or auto (fused where advrun.seeds.fused supports
     # the config, else exact).
     seeds_mode: str = "auto"
+    # Processes a batch of seeds is spread over, each training its share as a batch of
+    # its own (advrun.seeds.workers): auto (one per usable core / torch_threads; 1 with
+    # device=cuda) or a number. 1: every seed in this one process.
+    seeds_workers: Any = "auto"
     # auto | cpu | cuda: where the learner (and env.backend=torch envs) run; auto picks cuda
     # when available for image observations or >= 1024 torch-backend envs, else cpu (a
     # small MLP over host envs or a few torch envs is faster there).

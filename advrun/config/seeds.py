@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from advrun.config.containers import enum_value
 from advrun.config.errors import ConfigError
 from advrun.config.schema import TrainConfig
 from advrun.config.validate import MAX_SEED
@@ -88,6 +89,25 @@ def check_seeds(c: TrainConfig, overridden: Sequence[str], *, multirun: bool = F
             f"use advantage={'|'.join(others)} with seeds, or sweep the seeds with -m.",
         )
     check_seeds_mode(c)
+    check_seeds_workers(c)
+
+
+def check_seeds_workers(c: TrainConfig) -> None:
+    """``seeds_workers`` is ``auto`` or a whole number >= 1, and above 1 only on the CPU
+    (one process drives a GPU with one batched network)."""
+    value = c.seeds_workers
+    fix = "use seeds_workers=auto (one process per core) or a whole number such as 2."
+    if value == "auto":
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError("seeds_workers", f"{value!r} is not auto or a whole number >= 1.", fix)
+    if value > 1 and enum_value(c.device) == "cuda":
+        raise ConfigError(
+            "seeds_workers",
+            f"seeds_workers={value} with device=cuda: worker processes train on the CPU "
+            "only (on a GPU one process trains the whole batch as one batched network).",
+            "drop seeds_workers (auto is 1 with device=cuda), or use device=cpu.",
+        )
 
 
 SEEDS_MODES = ("auto", "fused", "exact")

@@ -17,6 +17,7 @@ import math
 import os
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from advrun.commands import errors
 from advrun.commands.errors import clean_errors, mark_job_started
 from advrun.commands.run_end import read_summary, summary_line, sweep_end_lines
 from advrun.config import TrainConfig, to_train_config
+from advrun.config.errors import ConfigError
 from advrun.config.seeds import check_seeds
 from advrun.seeds.layout import (
     member_config,
@@ -35,6 +37,7 @@ from advrun.seeds.layout import (
     write_batch,
     write_member_record,
 )
+from advrun.seeds.workers import Outcome, WorkerLost, run_workers, shares, worker_count
 from advrun.storage.lock import RunDirLock
 from advrun.training.signals import StopSignals
 
@@ -132,16 +135,115 @@ def prepare(
     return members
 
 
+def _may_use_cuda(c: TrainConfig) -> bool:
+    """Whether the learner may sit on a GPU (decided without touching CUDA, which a
+    forked worker could not use once this process had): ``device=cuda``, or ``auto``
+    with as many torch-native envs as make ``auto`` pick the GPU."""
+    from advrun.config.containers import enum_value
+    from advrun.training.device import GPU_ENVS
+
+    device = enum_value(c.device)
+    many = c.env.backend == "torch" and c.env.num_envs >= GPU_ENVS
+    return device == "cuda" or (device == "auto" and many)
+
+
+Member = tuple[int, TrainConfig, Path]
+"""A batch member: its seed, its config, its run dir."""
+
+
+def _build(group: Sequence[Member], seeds_mode: str) -> tuple[list[Any], bool]:
+    """The group's agents (each built as its single run builds it) and whether they
+    train fused."""
+    from advrun.seeds.driver import build_agents
+
+    agents = build_agents([m[1] for m in group], [m[2] for m in group])
+    fused = _fused(seeds_mode, group[0][1], agents)
+    if fused:
+        _log_fused_threads(len(agents))
+    return agents, fused
+
+
+def _run(agents: list[Any], fused: bool, signals: StopSignals) -> Outcome:
+    """Run the built agents to their ends; how they ended."""
+    from advrun.seeds.driver import BatchInterrupted, run_agents
+
+    profile: dict[str, float] = {}
+    interrupted = None
+    try:
+        run_agents(agents, signals, lockstep=_lockstep(), fused=fused, profile=profile)
+    except BatchInterrupted as stop:
+        interrupted = (stop.exit_code, stop.saved)
+    return Outcome(
+        [a.record() for a in agents],
+        [a.final_return for a in agents],
+        profile,
+        _mode(fused),
+        interrupted,
+    )
+
+
+def _in_workers(
+    group: list[Member], workers: int, seeds_mode: str, signals: StopSignals
+) -> tuple[Outcome, list[dict[str, Any]]]:
+    """The batch over ``workers`` forked processes (:mod:`advrun.seeds.workers`): the
+    members' outcomes in the batch's order, and each worker's seeds and phase times.
+    Bad input that every worker met while building (before any trained) is raised as
+    in one process (exit 2)."""
+    from advrun.storage.checkpoint import CheckpointError
+
+    log.info("seeds_workers=%d: the %d seeds split over %d processes", workers, len(group), workers)
+
+    def train(share: Sequence[Member]) -> Outcome:
+        agents, fused = _build(share, seeds_mode)
+        return _run(agents, fused, signals)
+
+    results = run_workers(shares(group, workers), train, lambda m: m[0], signals)
+    lost = [r for r in results if isinstance(r, WorkerLost)]
+    bad_input = (ConfigError, CheckpointError)
+    if lost and len(lost) == len(results) and all(isinstance(r.error, bad_input) for r in lost):
+        raise lost[0].error  # type: ignore[misc]
+    by_seed: dict[int, tuple[dict[str, Any], float]] = {}
+    profile: dict[str, float] = {}
+    record: list[dict[str, Any]] = []
+    interrupted: tuple[int, bool] | None = None
+    mode = ""
+    dirs = {seed: path for seed, _, path in group}
+    for result in results:
+        if isinstance(result, WorkerLost):
+            log.error("seeds %s: %s", result.seeds, result.reason)
+            for seed in result.seeds:
+                entry = {"seed": seed, "run_dir": str(dirs[seed]), "status": "failed"}
+                by_seed[seed] = ({**entry, "reason": result.reason}, math.nan)
+            record.append({"seeds": result.seeds, "lost": result.reason})
+            continue
+        for member, final in zip(result.members, result.finals, strict=True):
+            by_seed[int(member["seed"])] = (member, final)
+        for key, seconds in result.profile.items():
+            profile[key] = profile.get(key, 0.0) + seconds
+        seeds = [int(m["seed"]) for m in result.members]
+        record.append({"seeds": seeds, "mode": result.mode, "profile": result.profile})
+        mode = mode or result.mode
+        if result.interrupted is not None:
+            code, saved = result.interrupted
+            if interrupted is None:
+                interrupted = (code, saved)
+            interrupted = (interrupted[0], interrupted[1] and saved)
+    ordered = [by_seed[seed] for seed, _, _ in group]
+    outcome = Outcome([m for m, _ in ordered], [f for _, f in ordered], profile, mode or "exact")
+    outcome.interrupted = interrupted
+    return outcome, record
+
+
 def train_seeds(cfg: DictConfig, overridden: list[str], multirun: bool) -> float:
     """The ``train`` task when ``seeds`` is set; returns the mean final eval return."""
     from advrun.commands.train import _remove_unstarted
-    from advrun.seeds.driver import BatchInterrupted, build_agents, run_agents
 
     hydra_cfg = HydraConfig.get()
     batch_dir = Path(hydra_cfg.runtime.output_dir)
     overrides = [str(o) for o in OmegaConf.to_container(hydra_cfg.overrides.task, resolve=False)]  # type: ignore[union-attr]
     mark_job_started()
     made: list[Path] = []
+    workers_record: list[dict[str, Any]] | None = None
     with StopSignals() as signals, contextlib.ExitStack() as locks:
         try:
             with clean_errors():
@@ -152,10 +254,16 @@ def train_seeds(cfg: DictConfig, overridden: list[str], multirun: bool) -> float
                     made.append(path)
                     write_member_record(path, member, member_overrides(overrides, seed))
                     locks.enter_context(RunDirLock(path))
-                agents = build_agents([m[2] for m in members], made)
-                fused = _fused(str(cfg.seeds_mode), members[0][2], agents)
-                if fused:
-                    _log_fused_threads(len(agents))
+                group = [(seed, c, path) for (seed, _, c), path in zip(members, made, strict=True)]
+                first = members[0][2]
+                on_cuda = _may_use_cuda(first)
+                workers = worker_count(cfg.seeds_workers, len(group), first.torch_threads, on_cuda)
+                if workers > 1:
+                    outcome, workers_record = _in_workers(
+                        group, workers, str(cfg.seeds_mode), signals
+                    )
+                else:
+                    agents, fused = _build(group, str(cfg.seeds_mode))
         except SystemExit as exit_:
             if exit_.code == errors.EXIT_BAD_INPUT:
                 locks.close()
@@ -163,39 +271,39 @@ def train_seeds(cfg: DictConfig, overridden: list[str], multirun: bool) -> float
                     shutil.rmtree(path, ignore_errors=True)
                 _remove_unstarted(batch_dir, hydra_cfg.output_subdir)
             raise
-        profile: dict[str, float] = {}
-        try:
-            run_agents(agents, signals, lockstep=_lockstep(), fused=fused, profile=profile)
-        except BatchInterrupted as stop:
-            write_batch(batch_dir, [a.record() for a in agents], profile, _mode(fused))
-            saved = "each member saved checkpoints/last.pt" if stop.saved else "not saved"
-            sys.stderr.write(
-                f"advrun: {stop}; {saved}. Continue a member with: advrun train "
-                f"resume={member_dir(batch_dir, agents[0].seed)} (one per seed).\n"
-            )
-            raise SystemExit(stop.exit_code) from None
-    write_batch(batch_dir, [a.record() for a in agents], profile, _mode(fused))
-    log.info("batch time by phase (s): %s", ", ".join(f"{k} {v:.1f}" for k, v in profile.items()))
-    for agent in agents:
-        summary = read_summary(agent.run_dir)
+        if workers == 1:
+            outcome = _run(agents, fused, signals)
+    write_batch(batch_dir, outcome.members, outcome.profile, outcome.mode, workers_record)
+    if outcome.interrupted is not None:
+        code, saved = outcome.interrupted
+        said = "each member saved checkpoints/last.pt" if saved else "not saved"
+        sys.stderr.write(
+            f"advrun: interrupted by signal {code - 128}; {said}. Continue a member with: "
+            f"advrun train resume={member_dir(batch_dir, group[0][0])} (one per seed).\n"
+        )
+        raise SystemExit(code) from None
+    phases = ", ".join(f"{k} {v:.1f}" for k, v in outcome.profile.items())
+    log.info("batch time by phase (s): %s", phases)
+    for seed, _, path in group:
+        summary = read_summary(path)
         if summary is not None:
-            log.info("seed %d: %s", agent.seed, summary_line(summary))
+            log.info("seed %d: %s", seed, summary_line(summary))
     for handler in logging.getLogger().handlers:
         handler.flush()
     lines = sweep_end_lines(batch_dir)
     lines[0] = lines[0].replace("sweep dir:", "batch dir:", 1)
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
-    bad = [a for a in agents if a.status != "completed"]
+    bad = [m for m in outcome.members if m["status"] != "completed"]
     if bad:
-        listed = "; ".join(f"seed {a.seed} {a.status} ({a.run_dir})" for a in bad)
+        listed = "; ".join(f"seed {m['seed']} {m['status']} ({m['run_dir']})" for m in bad)
         sys.stderr.write(
-            f"advrun: {len(bad)} of {len(agents)} seeds did not complete: {listed}. The "
+            f"advrun: {len(bad)} of {len(group)} seeds did not complete: {listed}. The "
             f"other seeds completed; each member's summary.json says why and "
             f"advrun train resume=<its dir> continues it.\n"
         )
         sys.stderr.flush()
-        all_diverged = all(a.status == "diverged" for a in bad)
+        all_diverged = all(m["status"] == "diverged" for m in bad)
         raise SystemExit(EXIT_DIVERGED if all_diverged else EXIT_FAILED)
-    finals = [a.final_return for a in agents if math.isfinite(a.final_return)]
+    finals = [f for f in outcome.finals if math.isfinite(f)]
     return sum(finals) / len(finals) if finals else math.nan

@@ -41,18 +41,20 @@ def member_config(cfg: DictConfig, seed: int) -> DictConfig:
     member.seed = seed
     member.seeds = None
     member.seeds_mode = "auto"  # how the batch trained it is in batch.json
+    member.seeds_workers = "auto"
     return member
 
 
 def member_overrides(overrides: list[str], seed: int) -> list[str]:
     """The batch's command-line overrides with ``seeds=[...]`` replaced by ``seed=<seed>``
-    (where it stood, so the order is the user's) and ``seeds_mode`` left out."""
+    (where it stood, so the order is the user's) and ``seeds_mode`` and
+    ``seeds_workers`` left out."""
     out: list[str] = []
     for item in overrides:
         key = item.lstrip("+~").partition("=")[0]
         if key == "seeds":
             out.append(f"seed={seed}")
-        elif key == "seeds_mode":
+        elif key in ("seeds_mode", "seeds_workers"):
             continue
         else:
             out.append(item)
@@ -73,9 +75,13 @@ def write_batch(
     members: list[dict[str, Any]],
     profile: dict[str, float],
     mode: str = "exact",
+    workers: list[dict[str, Any]] | None = None,
 ) -> None:
     """``batch.json``: one entry per seed (``seed``, ``run_dir``, ``status``, and a
-    failed member's ``reason``), how the batch trained (``mode``: fused or exact) and
-    the seconds it spent per phase."""
-    record = {"members": members, "mode": mode, "profile": profile}
+    failed member's ``reason``), how the batch trained (``mode``: fused or exact), the
+    seconds it spent per phase (summed over its worker processes) and, where it was
+    spread over several (``seeds_workers``), each worker's seeds and seconds."""
+    record: dict[str, Any] = {"members": members, "mode": mode, "profile": profile}
+    if workers is not None:
+        record["workers"] = workers
     atomic_write_json(Path(batch_dir) / BATCH_MARKER, record)

@@ -19,6 +19,9 @@ from advrun.config.seeds import check_seeds
         (["seeds=[1,2]", "algo=dqn", "advantage=nstep"], [], "algo", "algo=dqn"),
         (["seeds=[1,2]", "network=gru"], [], "network.recurrent", "gru"),
         (["seeds=[1,2]", "algo=reinforce", "advantage=rloo"], [], "advantage", "rloo"),
+        (["seeds=[1,2]", "seeds_workers=0"], [], "seeds_workers", "0 is not auto"),
+        (["seeds=[1,2]", "seeds_workers=many"], [], "seeds_workers", "'many' is not auto"),
+        (["seeds=[1,2]", "seeds_workers=2", "device=cuda"], [], "seeds_workers", "device=cuda"),
     ],
 )
 def test_refused(compose_train, overrides, overridden, key, words) -> None:
@@ -36,7 +39,15 @@ def test_multirun_refused(compose_train) -> None:
 
 
 def test_accepted(compose_train) -> None:
-    for overrides in (["seeds=[3,1,2]"], ["seeds=[1]", "algo=a2c"], [], ["seed=5"]):
+    accepted = (
+        ["seeds=[3,1,2]"],
+        ["seeds=[1]", "algo=a2c"],
+        [],
+        ["seed=5"],
+        ["seeds=[1,2]", "seeds_workers=1", "device=cuda"],
+        ["seeds=[1,2]", "seeds_workers=3"],
+    )
+    for overrides in accepted:
         check_seeds(
             to_train_config(compose_train(overrides)), ["seed"] if "seed=5" in overrides else []
         )

@@ -28,7 +28,8 @@ def test_cuda_runs_the_torch_envs() -> None:
 
 
 def test_ways_name_the_commands(tmp_path: Path, monkeypatch) -> None:
-    """(a) one seeds=[...] batch, (b) one command per seed, (c) one -m parallel sweep."""
+    """(a) one seeds=[...] batch, (a1) the same in one process, (b) one command per
+    seed, (c) one -m parallel sweep."""
     calls: list[list[str]] = []
     monkeypatch.setattr(bench, "_timed", lambda args, cwd: calls.append(args) or 1.0)
     base = bench.common("cpu", [])
@@ -39,3 +40,7 @@ def test_ways_name_the_commands(tmp_path: Path, monkeypatch) -> None:
     assert [c for c in calls[1] if c.startswith("seed=")] == ["seed=1"]
     assert [c for c in calls[2] if c.startswith("seed=")] == ["seed=2"]
     assert {"-m", "seed=1,2", "hydra/launcher=parallel"} <= set(calls[3])
+    # (a1): the batch held to one process.
+    assert bench.batch_one_process([1, 2], tmp_path / "a1", base, tmp_path) == 1.0
+    assert {"seeds=[1,2]", "seeds_workers=1"} <= set(calls[4])
+    assert "seeds_workers=1" not in calls[0]

@@ -63,6 +63,9 @@ def _batch(cli, tiny, batch_dir: Path, **changes: object) -> int:
         *tiny(**{**RUN, **changes}),
         f"seeds=[{seeds}]",
         f"seeds_mode={how}",
+        # The driver itself, in this process (tests/seeds/test_workers.py spreads a batch
+        # over worker processes).
+        "seeds_workers=1",
         f"hydra.run.dir={batch_dir}",
     ]
     return exit_code(cli, argv)
@@ -163,7 +166,8 @@ def torch_single(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _two_seeds(cli, tiny, batch_dir: Path, how: str, run: dict[str, object]) -> int:
     """``advrun train seeds=[1,2] seeds_mode=<how>`` with the tiny overrides ``run``."""
-    argv = ["train", *tiny(**run), "seeds=[1,2]", f"seeds_mode={how}", f"hydra.run.dir={batch_dir}"]
+    argv = ["train", *tiny(**run), "seeds=[1,2]", f"seeds_mode={how}", "seeds_workers=1"]
+    argv.append(f"hydra.run.dir={batch_dir}")
     return exit_code(cli, argv)
 
 

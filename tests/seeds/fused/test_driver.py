@@ -25,6 +25,7 @@ def _batch(cli, tiny, batch_dir: Path, seeds: str, *extra: str, **changes: objec
         "train",
         *tiny(**{**RUN, **changes}),
         f"seeds=[{seeds}]",
+        "seeds_workers=1",  # the fused batch in this process (tests/seeds/test_workers.py)
         *extra,
         f"hydra.run.dir={batch_dir}",
     ]
