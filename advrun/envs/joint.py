@@ -32,7 +32,7 @@ from gymnasium.envs.classic_control.cartpole import CartPoleVectorEnv
 
 from advrun.envs.torch_envs.base import TorchVectorEnv
 
-__all__ = ["JointCartPole", "JointTorch", "joint_stepper"]
+__all__ = ["JointCartPole", "JointTorch", "binary", "joint_stepper"]
 
 JointStep = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 """``(obs [M, 4] float32, reward [M] float32, terminated [M], truncated [M])`` over the
@@ -78,29 +78,11 @@ class JointCartPole:
                 return None
         return cls(envs)
 
-    def step(
-        self, actions: np.ndarray, members: Sequence[int] | None = None, autoreset: bool = True
-    ) -> JointStep:
-        """One step of ``members`` (indices into the envs; all by default) with
-        ``actions`` [M] (0 or 1) for their envs side by side.
-
-        ``autoreset=False`` leaves an env whose episode ended unreset: it steps on from
-        its last state, and its outputs mean nothing until the next ``reset``. An
-        evaluation counts each env's first episode only, so it skips the resets' draws
-        and masked writes (most of a step while early episodes end one after another);
-        its envs are reset with a seed before every evaluation."""
-        envs = self.envs if members is None else [self.envs[i] for i in members]
-        if any(e.state is None for e in envs):
-            raise RuntimeError("Call reset before using step method.")
-        bounds = list(accumulate((e.num_envs for e in envs), initial=0))
-        if actions.shape[0] != bounds[-1] or not _binary(actions):
-            raise ValueError(f"{actions!r} ({type(actions)}) invalid")
+    def physics(self, state: np.ndarray, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The next state ``[4, M]`` (a new array) and the terminated flags ``[M]`` of
+        ``state [4, M]`` (float64) under ``actions [M]`` (0 or 1): gymnasium's elementwise
+        arithmetic, in its order, without the step counts, rewards or resets."""
         c = self.c
-        # One member reads its own arrays (nothing below writes to them in place).
-        state = _join([e.state for e in envs], axis=1)
-        steps = _join([e.steps for e in envs])
-        prev_done = _join([e.prev_done for e in envs])
-
         x, x_dot, theta, theta_dot = state
         # gymnasium's sign(a - 0.5) * force_mag: +force_mag for 1, -force_mag for 0.
         force_mag = c["force_mag"]
@@ -126,18 +108,48 @@ class JointCartPole:
             np.add(x, tau * new[1], out=new[0])
             np.add(theta_dot, tau * thetaacc, out=new[3])
             np.add(theta, tau * new[3], out=new[2])
-        state, x, theta = new, new[0], new[2]
+        x, theta = new[0], new[2]
 
         x_limit, theta_limit = c["x_threshold"], c["theta_threshold_radians"]
         # gymnasium's (x < -limit) | (x > limit) per variable: the same booleans (NaN and
         # -0.0 included) in two passes fewer.
         terminated = (np.abs(x) > x_limit) | (np.abs(theta) > theta_limit)
+        return new, terminated
+
+    def reward(self, terminated: np.ndarray) -> np.ndarray:
+        """gymnasium's float32 rewards: 1 per step, or -1 on termination and 0 otherwise
+        with ``sutton_barto_reward``."""
+        if self.c["_sutton_barto_reward"]:
+            return -np.array(terminated, dtype=np.float32)
+        return np.ones_like(terminated, dtype=np.float32)
+
+    def step(
+        self, actions: np.ndarray, members: Sequence[int] | None = None, autoreset: bool = True
+    ) -> JointStep:
+        """One step of ``members`` (indices into the envs; all by default) with
+        ``actions`` [M] (0 or 1) for their envs side by side.
+
+        ``autoreset=False`` leaves an env whose episode ended unreset: it steps on from
+        its last state, and its outputs mean nothing until the next ``reset``. An
+        evaluation counts each env's first episode only, so it skips the resets' draws
+        and masked writes (most of a step while early episodes end one after another);
+        its envs are reset with a seed before every evaluation."""
+        envs = self.envs if members is None else [self.envs[i] for i in members]
+        if any(e.state is None for e in envs):
+            raise RuntimeError("Call reset before using step method.")
+        bounds = list(accumulate((e.num_envs for e in envs), initial=0))
+        if actions.shape[0] != bounds[-1] or not binary(actions):
+            raise ValueError(f"{actions!r} ({type(actions)}) invalid")
+        c = self.c
+        # One member reads its own arrays (nothing below writes to them in place).
+        state = _join([e.state for e in envs], axis=1)
+        steps = _join([e.steps for e in envs])
+        prev_done = _join([e.prev_done for e in envs])
+
+        state, terminated = self.physics(state, actions)
         steps = steps + 1
         truncated = steps >= c["max_episode_steps"]
-        if c["_sutton_barto_reward"]:
-            reward = -np.array(terminated, dtype=np.float32)
-        else:
-            reward = np.ones_like(terminated, dtype=np.float32)
+        reward = self.reward(terminated)
 
         # Each env's resets from its own generator, in its own columns (only the envs
         # with one: numpy draws nothing for a zero-size request).
@@ -239,7 +251,7 @@ class JointTorch:
         return first._observe(state), reward, terminated, truncated
 
 
-def _binary(actions: np.ndarray) -> bool:
+def binary(actions: np.ndarray) -> bool:
     """Whether every action is 0 or 1 (CartPole's ``Discrete(2)``); for integers one
     shift does it (0 and 1 shift to 0, negatives and anything above 1 do not)."""
     if actions.dtype.kind in "iu":

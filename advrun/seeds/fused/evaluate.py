@@ -21,6 +21,7 @@ import torch
 
 from advrun.collect.adapters import EnvAdapter
 from advrun.collect.joint import JointStep
+from advrun.envs.joint import JointCartPole, binary
 from advrun.seeds.fused.model import StackedActorCritic
 from advrun.training.evaluate import MAX_EVAL_STEPS, FirstEpisodeReturns, unfinished
 
@@ -50,7 +51,9 @@ def evaluate_stacked(
     live = [i for i in range(k) if results[i] is None]
     joint = JointStep.build(envs) if len(live) == k else None
     if joint is not None:
-        outcome = _evaluate_joint(stack, joint, obs, generators, deterministic, timing)
+        lean = isinstance(joint.stepper, JointCartPole) and _host(joint.data_device)
+        play = _evaluate_cartpole if lean else _evaluate_joint
+        outcome = play(stack, joint, obs, generators, deterministic, timing)
         if outcome is not None:
             return outcome
         obs = [env.reset(seed) for env, seed in zip(envs, seeds, strict=True)]  # start over
@@ -153,6 +156,92 @@ def _evaluate_joint(
     for i in live:
         results[i] = unfinished(joint.num_envs)
     return [r for r in results if r is not None]
+
+
+def _evaluate_cartpole(
+    stack: StackedActorCritic,
+    joint: JointStep,
+    obs: list[torch.Tensor],
+    generators: list[torch.Generator],
+    deterministic: bool,
+    timing: dict[str, float] | None,
+) -> list[np.ndarray | BaseException] | None:
+    """:func:`_evaluate_joint` for gymnasium CartPoles with their physics called
+    directly (:meth:`~advrun.envs.joint.JointCartPole.physics`). One joined float64
+    state, with the tallies beside it, shrinks only when an agent ends, so none of a
+    general step's per-call work is left: joining and splitting the envs' arrays, the
+    env-by-env bookkeeping, the tensor wraps and the gathers and scatters of the live
+    rows. It is the same arithmetic on the same numbers as
+    :meth:`~advrun.envs.joint.JointCartPole.step` with ``autoreset=False``, so it gives
+    the same returns (tests/seeds/fused/test_evaluate.py). None where it cannot serve (an
+    action other than 0 or 1, a state that is not finite): the caller then starts over on
+    the general path, which raises what a step would."""
+    stepper = joint.stepper
+    assert isinstance(stepper, JointCartPole)
+    envs, adapters = stepper.envs, joint.adapters
+    k, n = len(envs), joint.num_envs
+    state = np.concatenate([e.state for e in envs], axis=1)  # [4, live agents x n]
+    steps = np.concatenate([e.steps for e in envs])
+    limit = stepper.c["max_episode_steps"]
+    returns = np.zeros((k, n))  # the live agents' rows only, as the state's columns
+    finished = np.zeros((k, n), dtype=bool)
+    ended = np.zeros(k * n, dtype=bool)  # the last step's terminated | truncated
+    results: list[np.ndarray | BaseException | None] = [None] * k
+    live = list(range(k))
+    sub, sub_rows = stack.frozen(), list(live)
+    device = stack.params["policy_head.weight"].device
+    to_env = adapters[0].to_env_action
+    x = torch.stack(obs)
+    for _ in range(MAX_EVAL_STEPS):
+        if not live:
+            break
+        if live != sub_rows:
+            sub, sub_rows = stack.subset(live).frozen(), list(live)
+        out = sub.policy(x.to(device))
+        actions = sub.actions(out, [generators[i] for i in live], deterministic)
+        clock = time.perf_counter()
+        act = to_env(actions.reshape(-1))
+        if act.shape != steps.shape or not binary(act):
+            return None
+        state, terminated = stepper.physics(state, act)
+        obs32 = state.T.astype(np.float32)  # the observations a step returns
+        if not np.isfinite(obs32).all():
+            return None
+        steps += 1
+        ended = terminated | (steps >= limit)
+        for i in live:
+            adapters[i]._step += 1
+        m = len(live)
+        reward = stepper.reward(terminated).astype(np.float64).reshape(m, n)
+        returns += np.where(finished, 0.0, reward)
+        finished |= ended.reshape(m, n)
+        over = finished.all(axis=1)
+        if over.any():
+            for j in np.flatnonzero(over).tolist():
+                results[live[j]] = returns[j].copy()
+                _leave(envs[live[j]], state, steps, ended, j, n)
+            keep = ~over
+            cols = np.repeat(keep, n)
+            state, steps, ended, obs32 = state[:, cols], steps[cols], ended[cols], obs32[cols]
+            returns, finished = returns[keep], finished[keep]
+            live = [i for i, kept in zip(live, keep.tolist(), strict=True) if kept]
+        x = torch.from_numpy(obs32).view(len(live), n, 4)
+        if timing is not None:
+            key = "env steps (eval)"
+            timing[key] = timing.get(key, 0.0) + time.perf_counter() - clock
+    for j, i in enumerate(live):
+        _leave(envs[i], state, steps, ended, j, n)
+        results[i] = unfinished(n)
+    return [r for r in results if r is not None]
+
+
+def _leave(
+    env: Any, state: np.ndarray, steps: np.ndarray, ended: np.ndarray, j: int, n: int
+) -> None:
+    """Hand live agent ``j``'s columns back to its env, as a joint step leaves them."""
+    cols = slice(j * n, (j + 1) * n)
+    env.state, env.steps = state[:, cols].copy(), steps[cols].copy()
+    env.prev_done = ended[cols].copy()
 
 
 def _host(data: torch.device) -> bool:

@@ -89,3 +89,35 @@ def test_an_agent_whose_eval_env_goes_nan_gets_its_error(models) -> None:
     for i in (0, 2):
         own = evaluate(model_policy(models[i]), _adapters()[0], seed=SEEDS[i])
         np.testing.assert_array_equal(results[i], own)
+
+
+@pytest.mark.parametrize("deterministic", [True, False])
+def test_lean_cartpole_loop_equals_the_joint_step(models, monkeypatch, deterministic) -> None:
+    """gymnasium CartPoles on the host take the lean loop (the physics called on one
+    joined state); it gives the returns of the general joint step and leaves every env
+    in the state that loop leaves."""
+    from advrun.envs.joint import JointCartPole
+    from advrun.seeds.fused import evaluate as module
+
+    calls = []
+    physics = JointCartPole.physics
+    monkeypatch.setattr(
+        JointCartPole, "physics", lambda self, *a: calls.append(1) or physics(self, *a)
+    )
+    lean_envs = _adapters()
+    lean = evaluate_stacked(StackedActorCritic(models), lean_envs, SEEDS, _gens(), deterministic)
+    steps_lean = len(calls)
+    assert steps_lean > 0
+    monkeypatch.setattr(module, "_evaluate_cartpole", module._evaluate_joint)
+    general_envs = _adapters()
+    general = evaluate_stacked(
+        StackedActorCritic(models), general_envs, SEEDS, _gens(), deterministic
+    )
+    assert len(calls) == 2 * steps_lean  # the same number of steps either way
+    for a, b in zip(lean, general, strict=True):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(lean_envs, general_envs, strict=True):
+        np.testing.assert_array_equal(a.envs.state, b.envs.state)
+        np.testing.assert_array_equal(a.envs.steps, b.envs.steps)
+        np.testing.assert_array_equal(a.envs.prev_done, b.envs.prev_done)
+        assert a._step == b._step
