@@ -61,12 +61,14 @@ backward; below it the extra calls cost about what they save."""
 
 
 def _vectorised_path(x: Tensor) -> bool:
+    # The size first: most calls (a policy step's few rows) stop there, before the
+    # tracer and compiler queries (about a microsecond each).
     return (
-        not torch.jit.is_tracing()
+        x.numel() >= MIN_ELEMENTS
+        and x.is_cpu
+        and not torch.jit.is_tracing()
         and not torch.jit.is_scripting()
         and not torch.compiler.is_compiling()
-        and x.is_cpu
-        and x.numel() >= MIN_ELEMENTS
     )
 
 

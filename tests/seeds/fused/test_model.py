@@ -122,6 +122,27 @@ def test_sampling_draws_from_each_agents_generator(models) -> None:
     torch.testing.assert_close(log_prob[1], log_prob1[0], **CLOSE)
 
 
+@pytest.mark.parametrize("actions", [2, 5])
+def test_a_draw_is_torch_multinomials_bit_for_bit(actions: int) -> None:
+    """The batch's categorical draw equals ``torch.multinomial(p, 1, generator=g)`` per
+    agent, and leaves each generator where multinomial leaves it, from flat to peaked
+    probabilities (a torch that drew otherwise would fail here, not drift silently)."""
+    from advrun.seeds.fused.model import _one_draw_each
+
+    for trial in range(200):
+        logits = torch.randn(3, 16, actions, generator=torch.Generator().manual_seed(trial))
+        probs = torch.softmax(logits * (trial % 7), dim=-1)
+        ours = [torch.Generator().manual_seed(1000 + trial * 3 + k) for k in range(3)]
+        theirs = [torch.Generator().manual_seed(1000 + trial * 3 + k) for k in range(3)]
+        got = _one_draw_each(probs, ours)
+        want = torch.stack(
+            [torch.multinomial(probs[k], 1, generator=g).squeeze(-1) for k, g in enumerate(theirs)]
+        )
+        assert torch.equal(got, want), trial
+        for a, b in zip(ours, theirs, strict=True):
+            assert torch.equal(a.get_state(), b.get_state())
+
+
 def test_frozen_copy_computes_the_same_network(models) -> None:
     """``frozen()`` only lays the weights out once (contiguous ``W^T``): the same
     forward, value and policy, for the whole stack and for a subset; the stack itself
