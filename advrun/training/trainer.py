@@ -72,11 +72,14 @@ class Trainer:
         run_dir: str | Path,
         resume_state: dict[str, Any] | None = None,
         config_changes: dict[str, list[Any]] | None = None,
+        container: dict[str, Any] | None = None,
     ) -> None:
+        """``container``: ``config_container(cfg)`` where the caller has it already (a
+        batch of seeds derives its members' from the first: advrun.seeds.driver)."""
         self.cfg = cfg
         self.run_dir = Path(run_dir)
         self.ckpt_dir = self.run_dir / "checkpoints"
-        self.container = config_container(cfg)
+        self.container = config_container(cfg) if container is None else container
         self.parts = build_run(cfg, str(self.run_dir))
         self.algorithm = self.parts.algorithm
         self.stopper = EarlyStopper(
