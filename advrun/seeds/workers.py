@@ -82,7 +82,9 @@ def worker_count(value: Any, seeds: int, torch_threads: int, on_cuda: bool) -> i
     """How many processes train a batch of ``seeds`` agents: ``value`` (``seeds_workers``),
     at most one per seed. ``auto`` is one per usable core divided by ``torch_threads``,
     or 1 where the learner may sit on a GPU (``on_cuda``): one process drives that GPU
-    with one batched network."""
+    with one batched network. 1 where the OS cannot fork."""
+    if not hasattr(os, "fork"):  # Windows: one process
+        return 1
     if value == AUTO:
         if on_cuda:
             return 1
