@@ -58,15 +58,11 @@ def evaluate_stacked(
             return outcome
         obs = [env.reset(seed) for env, seed in zip(envs, seeds, strict=True)]  # start over
     tallies = [FirstEpisodeReturns(e.num_envs, e.data_device) for e in envs]
-    sub, sub_rows = stack.frozen(), list(range(k))
-    device = stack.params["policy_head.weight"].device
+    act = _Actions(stack, generators, deterministic)
     for _ in range(MAX_EVAL_STEPS):
         if not live:
             break
-        if live != sub_rows:  # only the agents still playing run the network
-            sub, sub_rows = stack.subset(live).frozen(), list(live)
-        out = sub.policy(torch.stack([obs[i] for i in live]).to(device))
-        actions = sub.actions(out, [generators[i] for i in live], deterministic)
+        actions = act(torch.stack([obs[i] for i in live]), live)
         clock = time.perf_counter()
         for j, i in enumerate(list(live)):
             try:
@@ -84,6 +80,25 @@ def evaluate_stacked(
     for i in live:
         results[i] = unfinished(envs[i].num_envs)
     return [r for r in results if r is not None]
+
+
+class _Actions:
+    """The actions of the agents still playing (``live``, indices into the stack) for
+    their observations ``[len(live), envs, ...]``: only they run the network, through a
+    frozen copy of their rows made again when one of them ends."""
+
+    def __init__(
+        self, stack: StackedActorCritic, generators: list[torch.Generator], deterministic: bool
+    ) -> None:
+        self.stack, self.generators, self.deterministic = stack, generators, deterministic
+        self.sub, self.rows = stack.frozen(), list(range(stack.k))
+        self.device = stack.params["policy_head.weight"].device
+
+    def __call__(self, obs: torch.Tensor, live: list[int]) -> torch.Tensor:
+        if live != self.rows:
+            self.sub, self.rows = self.stack.subset(live).frozen(), list(live)
+        out = self.sub.policy(obs.to(self.device))
+        return self.sub.actions(out, [self.generators[i] for i in live], self.deterministic)
 
 
 def _evaluate_joint(
@@ -110,16 +125,12 @@ def _evaluate_joint(
     )
     live = list(range(k))
     rows = _index(live, data)  # the live agents' rows, remade when one ends
-    sub, sub_rows = stack.frozen(), list(live)
-    device = stack.params["policy_head.weight"].device
+    act = _Actions(stack, generators, deterministic)
     x = torch.stack(obs)
     for _ in range(MAX_EVAL_STEPS):
         if not live:
             break
-        if live != sub_rows:
-            sub, sub_rows = stack.subset(live).frozen(), list(live)
-        out = sub.policy(x.to(device))
-        actions = sub.actions(out, [generators[i] for i in live], deterministic)
+        actions = act(x, live)
         clock = time.perf_counter()
         try:
             # Only each env's first episode counts, so no env needs its reset.
@@ -188,17 +199,13 @@ def _evaluate_cartpole(
     ended = np.zeros(k * n, dtype=bool)  # the last step's terminated | truncated
     results: list[np.ndarray | BaseException | None] = [None] * k
     live = list(range(k))
-    sub, sub_rows = stack.frozen(), list(live)
-    device = stack.params["policy_head.weight"].device
+    act = _Actions(stack, generators, deterministic)
     to_env = adapters[0].to_env_action
     x = torch.stack(obs)
     for _ in range(MAX_EVAL_STEPS):
         if not live:
             break
-        if live != sub_rows:
-            sub, sub_rows = stack.subset(live).frozen(), list(live)
-        out = sub.policy(x.to(device))
-        actions = sub.actions(out, [generators[i] for i in live], deterministic)
+        actions = act(x, live)
         clock = time.perf_counter()
         act = to_env(actions.reshape(-1))
         if act.shape != steps.shape or not binary(act):
