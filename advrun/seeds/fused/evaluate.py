@@ -58,11 +58,11 @@ def evaluate_stacked(
             return outcome
         obs = [env.reset(seed) for env, seed in zip(envs, seeds, strict=True)]  # start over
     tallies = [FirstEpisodeReturns(e.num_envs, e.data_device) for e in envs]
-    act = _Actions(stack, generators, deterministic)
+    policy = _Actions(stack, generators, deterministic)
     for _ in range(MAX_EVAL_STEPS):
         if not live:
             break
-        actions = act(torch.stack([obs[i] for i in live]), live)
+        actions = policy(torch.stack([obs[i] for i in live]), live)
         clock = time.perf_counter()
         for j, i in enumerate(list(live)):
             try:
@@ -125,12 +125,12 @@ def _evaluate_joint(
     )
     live = list(range(k))
     rows = _index(live, data)  # the live agents' rows, remade when one ends
-    act = _Actions(stack, generators, deterministic)
+    policy = _Actions(stack, generators, deterministic)
     x = torch.stack(obs)
     for _ in range(MAX_EVAL_STEPS):
         if not live:
             break
-        actions = act(x, live)
+        actions = policy(x, live)
         clock = time.perf_counter()
         try:
             # Only each env's first episode counts, so no env needs its reset.
@@ -199,13 +199,13 @@ def _evaluate_cartpole(
     ended = np.zeros(k * n, dtype=bool)  # the last step's terminated | truncated
     results: list[np.ndarray | BaseException | None] = [None] * k
     live = list(range(k))
-    act = _Actions(stack, generators, deterministic)
+    policy = _Actions(stack, generators, deterministic)
     to_env = adapters[0].to_env_action
     x = torch.stack(obs)
     for _ in range(MAX_EVAL_STEPS):
         if not live:
             break
-        actions = act(x, live)
+        actions = policy(x, live)
         clock = time.perf_counter()
         act = to_env(actions.reshape(-1))
         if act.shape != steps.shape or not binary(act):
