@@ -205,7 +205,7 @@ def _in_workers(
     by_seed: dict[int, tuple[dict[str, Any], float]] = {}
     profile: dict[str, float] = {}
     record: list[dict[str, Any]] = []
-    interrupted: tuple[int, bool] | None = None
+    stops: list[tuple[int, bool]] = []  # (exit status, saved) of each interrupted worker
     mode = ""
     dirs = {seed: path for seed, _, path in group}
     for result in results:
@@ -224,14 +224,12 @@ def _in_workers(
         record.append({"seeds": seeds, "mode": result.mode, "profile": result.profile})
         mode = mode or result.mode
         if result.interrupted is not None:
-            code, saved = result.interrupted
-            if interrupted is None:
-                interrupted = (code, saved)
-            interrupted = (interrupted[0], interrupted[1] and saved)
+            stops.append(result.interrupted)
+    # The first interrupted worker's status; saved only if every one of them saved.
+    interrupted = (stops[0][0], all(saved for _, saved in stops)) if stops else None
     ordered = [by_seed[seed] for seed, _, _ in group]
-    outcome = Outcome([m for m, _ in ordered], [f for _, f in ordered], profile, mode or "exact")
-    outcome.interrupted = interrupted
-    return outcome, record
+    members, finals = [m for m, _ in ordered], [f for _, f in ordered]
+    return Outcome(members, finals, profile, mode or "exact", interrupted), record
 
 
 def train_seeds(cfg: DictConfig, overridden: list[str], multirun: bool) -> float:

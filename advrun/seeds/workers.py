@@ -132,7 +132,8 @@ def run_workers(
         for pid, read in children:
             _collect(pid, read)
         raise
-    gc.unfreeze()  # the parent's own objects go back to the collector
+    finally:
+        gc.unfreeze()  # the parent's own objects go back to the collector
     pids = [pid for pid, _ in children]
     with _relaying(pids, signals):
         reports = _read_all([read for _, read in children])

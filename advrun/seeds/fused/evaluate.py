@@ -74,9 +74,7 @@ def evaluate_stacked(
             if tallies[i].add(reward, term, trunc):
                 results[i] = tallies[i].result()
                 live.remove(i)
-        if timing is not None:
-            key = "env steps (eval)"
-            timing[key] = timing.get(key, 0.0) + time.perf_counter() - clock
+        _env_time(timing, clock)
     for i in live:
         results[i] = unfinished(envs[i].num_envs)
     return [r for r in results if r is not None]
@@ -161,9 +159,7 @@ def _evaluate_joint(
             live = [live[j] for j in keep]
             next_obs = next_obs[keep]
         x = next_obs
-        if timing is not None:
-            key = "env steps (eval)"
-            timing[key] = timing.get(key, 0.0) + time.perf_counter() - clock
+        _env_time(timing, clock)
     for i in live:
         results[i] = unfinished(joint.num_envs)
     return [r for r in results if r is not None]
@@ -233,9 +229,7 @@ def _evaluate_cartpole(
             returns, finished = returns[keep], finished[keep]
             live = [i for i, kept in zip(live, keep.tolist(), strict=True) if kept]
         x = torch.from_numpy(obs32).view(len(live), n, 4)
-        if timing is not None:
-            key = "env steps (eval)"
-            timing[key] = timing.get(key, 0.0) + time.perf_counter() - clock
+        _env_time(timing, clock)
     for j, i in enumerate(live):
         _leave(envs[i], state, steps, ended, j, n)
         results[i] = unfinished(n)
@@ -249,6 +243,13 @@ def _leave(
     cols = slice(j * n, (j + 1) * n)
     env.state, env.steps = state[:, cols].copy(), steps[cols].copy()
     env.prev_done = ended[cols].copy()
+
+
+def _env_time(timing: dict[str, float] | None, since: float) -> None:
+    """Add the seconds since ``since`` to ``timing["env steps (eval)"]`` (if timed)."""
+    if timing is not None:
+        key = "env steps (eval)"
+        timing[key] = timing.get(key, 0.0) + time.perf_counter() - since
 
 
 def _host(data: torch.device) -> bool:
