@@ -83,3 +83,13 @@ def member_vs_single(member: Path, single: Path, rtol: float = 0.0) -> list[str]
     out += [f"summary.json{d}" for d in differences(summary(member), summary(single), rtol=rtol)]
     out += [f"tb{d}" for d in differences(scalars(member), scalars(single), rtol=rtol)]
     return out
+
+
+def single_runs(root: Path, seeds: tuple[int, ...], run: dict[str, object]) -> dict[int, Path]:
+    """``advrun train seed=<s>`` with the tiny overrides ``run``, one dir per seed under
+    ``root``: what a batch's members are compared with."""
+    from conftest import _run_cli, tiny_args
+
+    for seed in seeds:
+        _run_cli(["train", *tiny_args(**run), f"seed={seed}", f"hydra.run.dir={root / str(seed)}"])
+    return {seed: root / str(seed) for seed in seeds}

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 from cli_exit import exit_code
-from seeds.identity import member_vs_single, summary
+from seeds.hooks import before_after_iterate
+from seeds.identity import member_vs_single, single_runs, summary
 
 from advrun.sweeps.members import find_members, varying_overrides
 from advrun.training.trainer import Trainer
@@ -27,12 +28,7 @@ RUN = {"total_steps": 512, "env__num_envs": 4, "eval__interval": 256}
 
 @pytest.fixture(scope="module")
 def singles(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
-    from conftest import _run_cli, tiny_args
-
-    root = tmp_path_factory.mktemp("singles")
-    for seed in SEEDS:
-        _run_cli(["train", *tiny_args(**RUN), f"seed={seed}", f"hydra.run.dir={root / str(seed)}"])
-    return {seed: root / str(seed) for seed in SEEDS}
+    return single_runs(tmp_path_factory.mktemp("singles"), SEEDS, RUN)
 
 
 @pytest.fixture(params=["exact", "lockstep", "fused"])
@@ -97,14 +93,12 @@ def test_a_diverged_agent_stops_alone(
     """Seed 2 reports a NaN loss at its second update: it stops there (summary
     diverged), seeds 1 and 3 are still their single runs, and the exit status is 3
     with a paragraph naming seed 2 and its dir."""
-    original = Trainer.after_iterate
 
-    def poisoned(self, it, signals):
-        if self.cfg.seed == 2 and self.update == 1:
+    def poison(trainer, it, signals):
+        if trainer.cfg.seed == 2 and trainer.update == 1:
             it.metrics["losses/policy_loss"] = math.nan
-        return original(self, it, signals)
 
-    monkeypatch.setattr(Trainer, "after_iterate", poisoned)
+    before_after_iterate(monkeypatch, poison)
     batch_dir = tmp_path / "batch"
     assert _batch(cli, tiny, batch_dir) == 3
     err = capsys.readouterr().err
@@ -127,14 +121,12 @@ def test_a_member_resumes_as_a_single_run(cli, tiny, tmp_path: Path) -> None:
 def test_a_signal_stops_every_agent_resumably(cli, tiny, tmp_path: Path, monkeypatch, mode):
     """SIGTERM after seed 2's first update: every member saves last.pt and says
     interrupted (exit 143), and each resumes to the end as a single run."""
-    original = Trainer.after_iterate
 
-    def signalled(self, it, signals):
-        if self.cfg.seed == 2 and self.update == 0:
+    def signal_once(trainer, it, signals):
+        if trainer.cfg.seed == 2 and trainer.update == 0:
             os.kill(os.getpid(), signal.SIGTERM)
-        return original(self, it, signals)
 
-    monkeypatch.setattr(Trainer, "after_iterate", signalled)
+    original = before_after_iterate(monkeypatch, signal_once)
     batch_dir = tmp_path / "batch"
     assert _batch(cli, tiny, batch_dir) == 143
     monkeypatch.setattr(Trainer, "after_iterate", original)

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from cli_exit import exit_code
-from seeds.identity import member_vs_single, summary
+from seeds.hooks import before_after_iterate
+from seeds.identity import member_vs_single, single_runs, summary
 
 from advrun.seeds import workers
 from advrun.seeds.workers import shares, worker_count
@@ -50,12 +51,7 @@ def _batch(cli, tiny, batch_dir: Path, *extra: str, seeds: tuple[int, ...] = SEE
 
 @pytest.fixture(scope="module")
 def singles(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
-    from conftest import _run_cli, tiny_args
-
-    root = tmp_path_factory.mktemp("singles")
-    for seed in SEEDS:
-        _run_cli(["train", *tiny_args(**RUN), f"seed={seed}", f"hydra.run.dir={root / str(seed)}"])
-    return {seed: root / str(seed) for seed in SEEDS}
+    return single_runs(tmp_path_factory.mktemp("singles"), SEEDS, RUN)
 
 
 @pytest.mark.parametrize(("mode", "rtol"), [("exact", 0.0), ("fused", 1e-4)])
@@ -100,14 +96,12 @@ def test_a_killed_worker_loses_only_its_members(
     """Seed 2's worker dies by SIGKILL at its second update (no report): seeds 1 and 3
     complete in the other worker; batch.json marks seed 2 failed with the signal, and
     the exit status is 1 with a paragraph naming seed 2."""
-    original = Trainer.after_iterate
 
-    def killed(self, it, signals):
-        if self.cfg.seed == 2 and self.update == 1:
+    def kill(trainer, it, signals):
+        if trainer.cfg.seed == 2 and trainer.update == 1:
             os.kill(os.getpid(), signal.SIGKILL)
-        return original(self, it, signals)
 
-    monkeypatch.setattr(Trainer, "after_iterate", killed)
+    before_after_iterate(monkeypatch, kill)
     batch_dir = tmp_path / "b"
     assert _batch(cli, tiny, batch_dir, "seeds_workers=2") == 1
     err = capsys.readouterr().err
@@ -142,19 +136,17 @@ def test_a_signal_to_the_parent_stops_every_worker(cli, tiny, tmp_path: Path, mo
     so both workers' members save last.pt and say interrupted (exit 143), and each
     resumes to the end as a single run. Seed 1 waits (in its worker) for the signal to
     arrive, so the relay, not the timing, is what stops it."""
-    original = Trainer.after_iterate
     parent = os.getpid()
 
-    def signalled(self, it, signals):
-        if self.cfg.seed == 2 and self.update == 0:
+    def signal_parent(trainer, it, signals):
+        if trainer.cfg.seed == 2 and trainer.update == 0:
             os.kill(parent, signal.SIGTERM)
-        if self.cfg.seed == 1 and self.update == 0:
+        if trainer.cfg.seed == 1 and trainer.update == 0:
             deadline = time.monotonic() + 30
             while signals.received is None and time.monotonic() < deadline:
                 time.sleep(0.01)
-        return original(self, it, signals)
 
-    monkeypatch.setattr(Trainer, "after_iterate", signalled)
+    original = before_after_iterate(monkeypatch, signal_parent)
     batch_dir = tmp_path / "b"
     assert _batch(cli, tiny, batch_dir, "seeds_workers=2") == 143
     monkeypatch.setattr(Trainer, "after_iterate", original)
