@@ -122,8 +122,9 @@ def test_sampling_draws_from_each_agents_generator(models) -> None:
     torch.testing.assert_close(log_prob[1], log_prob1[0], **CLOSE)
 
 
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
 @pytest.mark.parametrize("actions", [2, 5])
-def test_a_draw_is_torch_multinomials_bit_for_bit(actions: int) -> None:
+def test_a_draw_is_torch_multinomials_bit_for_bit(actions: int, device: str) -> None:
     """The batch's categorical draw equals ``torch.multinomial(p, 1, generator=g)`` per
     agent, and leaves each generator where multinomial leaves it, from flat to peaked
     probabilities (a torch that drew otherwise would fail here, not drift silently)."""
@@ -131,9 +132,9 @@ def test_a_draw_is_torch_multinomials_bit_for_bit(actions: int) -> None:
 
     for trial in range(200):
         logits = torch.randn(3, 16, actions, generator=torch.Generator().manual_seed(trial))
-        probs = torch.softmax(logits * (trial % 7), dim=-1)
-        ours = [torch.Generator().manual_seed(1000 + trial * 3 + k) for k in range(3)]
-        theirs = [torch.Generator().manual_seed(1000 + trial * 3 + k) for k in range(3)]
+        probs = torch.softmax(logits * (trial % 7), dim=-1).to(device)
+        ours = [torch.Generator(device).manual_seed(1000 + trial * 3 + k) for k in range(3)]
+        theirs = [torch.Generator(device).manual_seed(1000 + trial * 3 + k) for k in range(3)]
         got = _one_draw_each(probs, ours)
         want = torch.stack(
             [torch.multinomial(probs[k], 1, generator=g).squeeze(-1) for k, g in enumerate(theirs)]
