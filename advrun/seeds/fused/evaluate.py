@@ -14,6 +14,7 @@ same sums of the same rewards, so the same returns as the agent-by-agent loop.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ import torch
 from advrun.collect.adapters import EnvAdapter
 from advrun.collect.joint import JointStep
 from advrun.envs.joint import JointCartPole, binary
+from advrun.seeds.fused.greedy import NumpyGreedy
 from advrun.seeds.fused.model import StackedActorCritic
 from advrun.training.evaluate import MAX_EVAL_STEPS, FirstEpisodeReturns, unfinished
 
@@ -195,16 +197,14 @@ def _evaluate_cartpole(
     ended = np.zeros(k * n, dtype=bool)  # the last step's terminated | truncated
     results: list[np.ndarray | BaseException | None] = [None] * k
     live = list(range(k))
-    policy = _Actions(stack, generators, deterministic)
-    to_env = adapters[0].to_env_action
-    x = torch.stack(obs)
+    choose = _cartpole_actions(stack, adapters[0], generators, deterministic)
+    x = torch.stack(obs).numpy()  # [live agents, n, 4] float32, as the envs return them
     for _ in range(MAX_EVAL_STEPS):
         if not live:
             break
-        actions = policy(x, live)
+        act = choose(x, live)
         clock = time.perf_counter()
-        act = to_env(actions.reshape(-1))
-        if act.shape != steps.shape or not binary(act):
+        if act is None or act.shape != steps.shape:
             return None
         state, terminated = stepper.physics(state, act)
         obs32 = state.T.astype(np.float32)  # the observations a step returns
@@ -228,12 +228,36 @@ def _evaluate_cartpole(
             state, steps, ended, obs32 = state[:, cols], steps[cols], ended[cols], obs32[cols]
             returns, finished = returns[keep], finished[keep]
             live = [i for i, kept in zip(live, keep.tolist(), strict=True) if kept]
-        x = torch.from_numpy(obs32).view(len(live), n, 4)
+        x = obs32.reshape(len(live), n, 4)
         _env_time(timing, clock)
     for j, i in enumerate(live):
         _leave(envs[i], state, steps, ended, j, n)
         results[i] = unfinished(n)
     return [r for r in results if r is not None]
+
+
+def _cartpole_actions(
+    stack: StackedActorCritic,
+    adapter: EnvAdapter,
+    generators: list[torch.Generator],
+    deterministic: bool,
+) -> Callable[[np.ndarray, list[int]], np.ndarray | None]:
+    """The lean loop's policy: the live agents' env actions ``[live x n]`` for their
+    observations ``[live, n, 4]``, or None for an action CartPole refuses. Greedy
+    actions of a two-logit head come from :class:`~advrun.seeds.fused.greedy.NumpyGreedy`
+    (argmax of two logits is 0 or 1, so nothing needs checking); otherwise the torch
+    forward, the env adapter's conversion and the check."""
+    greedy = NumpyGreedy.of(stack) if deterministic else None
+    if greedy is not None and greedy.width == 2:
+        return lambda obs, live: greedy.actions(obs, live).reshape(-1)
+    policy = _Actions(stack, generators, deterministic)
+    to_env = adapter.to_env_action
+
+    def torch_actions(obs: np.ndarray, live: list[int]) -> np.ndarray | None:
+        act = to_env(policy(torch.from_numpy(obs), live).reshape(-1))
+        return act if binary(act) else None
+
+    return torch_actions
 
 
 def _leave(
