@@ -173,16 +173,24 @@ def test_torch_env_backend(cli, tiny, tmp_path: Path, torch_single: Path, mode) 
 # On a GPU the batch runs its members' models (and torch-native envs) on the device.
 # Members match single runs on the same device within the batched kernels' float noise.
 CUDA_RUN = {**TORCH_ENVS, "device": "cuda"}
+# gymnasium's CartPoles on the host with the models on the GPU: the batch's lean
+# evaluation loop steps them in numpy and runs the torch forward on the GPU.
+CUDA_GYM_RUN = {"device": "cuda"}
 
 
 @pytest.mark.gpu
+@pytest.mark.parametrize("envs", ["torch", "gymnasium"])
 @pytest.mark.parametrize("how", ["exact", "fused"])
-def test_cuda_batch_members_match_cuda_single_runs(cli, tiny, tmp_path: Path, how: str) -> None:
-    """``seeds=[1,2] device=cuda env.backend=torch``: each member equals the single CUDA
-    run of its seed (exact mode batches the policy step across agents on CUDA)."""
+def test_cuda_batch_members_match_cuda_single_runs(
+    cli, tiny, tmp_path: Path, how: str, envs: str
+) -> None:
+    """``seeds=[1,2] device=cuda`` (torch-native or gymnasium envs): each member equals
+    the single CUDA run of its seed (exact mode batches the policy step across agents
+    on CUDA)."""
+    run = CUDA_RUN if envs == "torch" else CUDA_GYM_RUN
     single = tmp_path / "single_2"
-    assert exit_code(cli, ["train", *tiny(**CUDA_RUN), "seed=2", f"hydra.run.dir={single}"]) == 0
-    assert _two_seeds(cli, tiny, tmp_path / "b", how, CUDA_RUN) == 0
+    assert exit_code(cli, ["train", *tiny(**run), "seed=2", f"hydra.run.dir={single}"]) == 0
+    assert _two_seeds(cli, tiny, tmp_path / "b", how, run) == 0
     assert json.loads((tmp_path / "b" / "batch.json").read_text())["mode"] == how
     assert member_vs_single(tmp_path / "b" / "seed_2", single, 1e-4) == []
     assert member_vs_single(tmp_path / "b" / "seed_1", single, 1e-4) != []

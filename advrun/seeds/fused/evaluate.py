@@ -198,7 +198,9 @@ def _evaluate_cartpole(
     results: list[np.ndarray | BaseException | None] = [None] * k
     live = list(range(k))
     choose = _cartpole_actions(stack, adapters[0], generators, deterministic)
-    x = torch.stack(obs).numpy()  # [live agents, n, 4] float32, as the envs return them
+    # [live agents, n, 4] float32 as the envs return them; the adapters hand them over on
+    # the learner's device (a GPU with device=cuda), the loop keeps them on the host.
+    x = torch.stack(obs).cpu().numpy()
     for _ in range(MAX_EVAL_STEPS):
         if not live:
             break
