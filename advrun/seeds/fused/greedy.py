@@ -61,8 +61,9 @@ class NumpyGreedy:
 
     def __init__(self, layers: list[Layer], norm: tuple[np.ndarray, np.ndarray, float] | None):
         self._all, self._norm_all = layers, norm
+        # The layers of the agents at ``rows``: all of them, until one ends.
         self.layers, self.norm = layers, norm
-        self.rows: list[int] | None = None
+        self.rows = list(range(layers[0][0].shape[0]))
 
     @classmethod
     def of(cls, stack: StackedActorCritic) -> NumpyGreedy | None:
